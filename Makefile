@@ -1,0 +1,50 @@
+# Powiadomienia: `make run` starts the platform, `make test` runs the suite.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export FLASK_APP := app:create_app
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test test-fast browser lint bench-import translations clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) translations ## Create the virtual environment and install the platform
+
+translations: $(STAMP) ## Compile the Polish and English UI catalogues
+	@$(BIN)/pybabel compile -q -f -d app/translations
+
+run: install ## Migrate, seed demo data if empty and start web, worker and scheduler
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo seed --if-empty
+	$(BIN)/flask serve
+
+test: install browser ## Run the whole test suite (SQLite unless TEST_DATABASE_URL is set)
+	$(BIN)/pytest
+
+test-fast: install ## Run the suite without the browser tests
+	$(BIN)/pytest -m "not browser"
+
+browser: ## Install Debian's chromium for the browser tests when it is missing
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	  { echo "chromium is missing and could not be installed: run 'apt-get install chromium' as root"; exit 1; }; }
+
+lint: install ## Lint and check the package dependency contracts
+	$(BIN)/ruff check app tests bench
+	$(BIN)/lint-imports
+
+bench-import: install ## Benchmark the legacy import (PostgreSQL; BENCH_CONTRACTORS=100000)
+	$(BIN)/python -m bench.bench_import
+
+clean: ## Remove the virtual environment and local data
+	rm -rf $(VENV) instance

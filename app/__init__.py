@@ -1,0 +1,120 @@
+"""Powiadomienia: notification, campaign and account platform of a city office."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, redirect, request, session, url_for
+
+from app import broker as _broker  # noqa: F401  (the broker is set before any actor exists)
+from app.core.config import Config
+
+FEATURES = ("accounts", "legacy", "channels", "audiences", "campaigns", "reminders", "billing_view")
+
+
+def create_app(config: type | dict[str, Any] | None = None) -> Flask:
+    """Build the web application; `config` is a config class or a dict of overrides."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    _init_extensions(app)
+    _import_models()
+    _import_tasks()
+    _register_blueprints(app)
+    _register_admin(app)
+    _register_commands(app)
+    _broker.app_context.app = app
+    return app
+
+
+def _import_models() -> None:
+    """Import every model module so the metadata is complete (for Alembic and the admin)."""
+    import app.accounts.models  # noqa: F401
+    import app.core.audit  # noqa: F401
+    import app.legacy.models  # noqa: F401
+
+
+def _import_tasks() -> None:
+    """Declare every actor on the broker (the embedded worker and `worker.py` need them all)."""
+    import app.legacy.tasks  # noqa: F401
+
+
+def _select_locale() -> str:
+    from flask import current_app
+
+    lang = request.args.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+    return session.get("lang") or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _init_extensions(app: Flask) -> None:
+    from app.core.extensions import babel, csrf, db, limiter, login_manager, ma, migrate
+    from app.core.templating import register_filters
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()))
+    ma.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    register_filters(app)
+
+    from app.accounts.auth import load_user
+
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "staff_auth.login"
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.accounts.auth import bp as staff_auth_bp
+
+    app.register_blueprint(staff_auth_bp)
+
+    @app.get("/")
+    def index():
+        """The front page leads staff to the admin."""
+        return redirect(url_for("admin.index"))
+
+    @app.get("/healthz")
+    def healthz():
+        """Liveness probe: answers when the process serves requests and the database answers."""
+        from sqlalchemy import text
+
+        from app.core.extensions import db
+
+        db.session.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+
+def _register_admin(app: Flask) -> None:
+    from app.core.admin import create_admin
+
+    create_admin(app)
+
+
+def _register_commands(app: Flask) -> None:
+    from app.accounts.cli import users_cli
+    from app.core.cli import serve_command
+    from app.core.scheduler import scheduler_command
+    from app.demo.cli import demo_cli
+    from app.legacy.cli import legacy_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(legacy_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(scheduler_command)
+    app.cli.add_command(serve_command)

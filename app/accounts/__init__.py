@@ -1,0 +1,1 @@
+"""The shared account model: units, contractors, contacts, obligations, payments, users."""

@@ -1,0 +1,49 @@
+"""The shared account model; import models from here."""
+
+from app.accounts.models.changes import ChangeEvent, ChangeKind
+from app.accounts.models.contractors import (
+    AttributeDefinition,
+    AttributeType,
+    Channel,
+    ContactPoint,
+    Consent,
+    Contractor,
+    ContractorAttribute,
+    ContractorKind,
+    RecordStatus,
+)
+from app.accounts.models.ledger import (
+    Allocation,
+    Appointment,
+    Obligation,
+    ObligationKind,
+    Payment,
+    PaymentMethod,
+)
+from app.accounts.models.units import Unit
+from app.accounts.models.users import LinkStatus, PortalLink, PortalUser, StaffUser
+
+__all__ = [
+    "Allocation",
+    "Appointment",
+    "AttributeDefinition",
+    "AttributeType",
+    "ChangeEvent",
+    "ChangeKind",
+    "Channel",
+    "ContactPoint",
+    "Consent",
+    "Contractor",
+    "ContractorAttribute",
+    "ContractorKind",
+    "LinkStatus",
+    "Obligation",
+    "ObligationKind",
+    "Payment",
+    "PaymentMethod",
+    "PortalLink",
+    "PortalUser",
+    "RecordStatus",
+    "StaffUser",
+    "Unit",
+]

@@ -1,0 +1,1 @@
+"""Audiences: segments built from legacy taxpayer attributes."""

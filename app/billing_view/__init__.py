@@ -1,0 +1,1 @@
+"""The business portal: balance, obligations, payments."""

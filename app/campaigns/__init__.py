@@ -1,0 +1,1 @@
+"""Campaigns: compose, approve, schedule and broadcast to an audience."""

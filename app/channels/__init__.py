@@ -1,0 +1,1 @@
+"""Channels: SMS, email and the message outbox."""

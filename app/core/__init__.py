@@ -1,0 +1,1 @@
+"""Shared infrastructure: configuration, extensions, transactions, audit log, signals."""

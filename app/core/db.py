@@ -1,0 +1,61 @@
+"""Declarative base, naming convention and the `@transactional` service decorator."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import ParamSpec, TypeVar
+
+from sqlalchemy import DateTime, MetaData, Numeric
+from sqlalchemy.orm import DeclarativeBase, mapped_column, registry
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+class Base(DeclarativeBase):
+    """Base of every model; one metadata with a stable constraint naming convention."""
+
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={Decimal: Numeric(14, 2), datetime: DateTime(timezone=True)},
+    )
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def transactional(func: Callable[P, R]) -> Callable[P, R]:
+    """Run a service function in one transaction: commit on success, roll back on error.
+
+    Nested calls join the outer transaction; only the outermost call commits.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        from app.core.extensions import db
+
+        session = db.session
+        info = session.info
+        depth = info.get("transactional_depth", 0)
+        info["transactional_depth"] = depth + 1
+        try:
+            result = func(*args, **kwargs)
+            if depth == 0:
+                session.commit()
+            return result
+        except BaseException:
+            if depth == 0:
+                session.rollback()
+            raise
+        finally:
+            info["transactional_depth"] = depth
+
+    return wrapper

@@ -1,0 +1,1 @@
+"""Demo data: a realistic, deterministic snapshot of an Ełk-like city, imported for real."""

@@ -1,0 +1,1 @@
+"""Reminders: payment deadlines and notices of account changes."""

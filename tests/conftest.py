@@ -1,0 +1,118 @@
+"""Test fixtures: a fresh database per run (built by the real migrations), clean tables per test.
+
+SQLite and dramatiq's StubBroker by default; PostgreSQL and Redis when `TEST_DATABASE_URL`
+and `TEST_REDIS_URL` are set (the run gets its own database on that server, dropped at the end).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+if os.environ.get("TEST_REDIS_URL"):
+    os.environ["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
+else:
+    os.environ.pop("REDIS_URL", None)
+
+from sqlalchemy import create_engine, make_url, text  # noqa: E402
+
+from app import create_app  # noqa: E402
+from app.core.config import TestConfig  # noqa: E402
+
+SHARED = Path(__file__).resolve().parent / "fixtures"
+
+
+def _fresh_postgres_database(base_url: str) -> tuple[str, callable]:
+    url = make_url(base_url)
+    name = f"pw_test_{uuid.uuid4().hex[:10]}"
+    admin_engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin_engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin_engine.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """A database for this test run with the schema built by `flask db upgrade`."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if base:
+        url, drop = _fresh_postgres_database(base)
+    else:
+        url, drop = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}", lambda: None
+    app = create_app(_config(url))
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        from app.core.extensions import db
+
+        db.engine.dispose()
+    yield url
+    drop()
+
+
+def _config(url: str) -> dict:
+    config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    config["SQLALCHEMY_DATABASE_URI"] = url
+    return config
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """The application bound to the test database; every table is emptied afterwards."""
+    application = create_app({**_config(database_url), "INSTANCE_DIR": str(tmp_path)})
+    application.instance_path = str(tmp_path)
+    with application.app_context():
+        yield application
+        from app.core.extensions import db
+
+        db.session.remove()
+        _empty_tables(db)
+        db.engine.dispose()
+
+
+def _empty_tables(db) -> None:
+    tables = [t.name for t in db.metadata.sorted_tables]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in reversed(tables):
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture
+def db(app):
+    """The SQLAlchemy extension, inside the app context."""
+    from app.core.extensions import db as database
+
+    return database
+
+
+@pytest.fixture
+def client(app):
+    """A test client of the web application."""
+    return app.test_client()
+
+
+@pytest.fixture
+def stub_worker():
+    """An in-process dramatiq worker on the test broker; `join()` waits for queued work."""
+    from dramatiq import Worker
+
+    from app.broker import broker
+
+    worker = Worker(broker, worker_timeout=100, worker_threads=1)
+    worker.start()
+    yield worker
+    worker.stop()
+    broker.flush_all()
