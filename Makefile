@@ -20,7 +20,7 @@ $(STAMP): setup.cfg pyproject.toml
 install: $(STAMP) translations ## Create the virtual environment and install the platform
 
 translations: $(STAMP) ## Compile the Polish and English UI catalogues
-	@$(BIN)/pybabel compile -q -f -d app/translations
+	@$(BIN)/pybabel compile -f -d app/translations >/dev/null
 
 run: install ## Migrate, seed demo data if empty and start web, worker and scheduler
 	$(BIN)/flask db upgrade

@@ -1,0 +1,1 @@
+"""Import of a legacy snapshot (placeholder until the importer lands)."""
