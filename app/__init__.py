@@ -21,7 +21,9 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
+    _ensure_sqlite_folder(app.config["SQLALCHEMY_DATABASE_URI"])
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     _init_extensions(app)
     _import_models()
@@ -31,6 +33,14 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     _register_commands(app)
     _broker.app_context.app = app
     return app
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    """Create the folder of a SQLite database file, so the embedded default starts anywhere."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        from pathlib import Path
+
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _import_models() -> None:

@@ -1,1 +1,260 @@
-"""Import of a legacy snapshot (placeholder until the importer lands)."""
+"""Import of a legacy snapshot: stream, validate, stage, check, merge, report.
+
+The whole import is one transaction: either every good row lands together with the report
+of the bad ones, or (when the snapshot as a whole is unusable) nothing but a failed report.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Connection, func, insert, select, text
+
+from app.accounts.models import AttributeType, Contractor
+from app.core import audit
+from app.core.clock import utcnow
+from app.core.extensions import db
+from app.core.signals import snapshot_imported
+from app.legacy import checks, merge_accounts, merge_ledger, rows, staging
+from app.legacy.events import ImportContext
+from app.legacy.fields import FieldError, looks_like_list
+from app.legacy.models import ImportIssue, ImportRun
+from app.legacy.reader import Snapshot, SnapshotError, read_rows
+
+log = logging.getLogger(__name__)
+
+#: PostgreSQL advisory lock key held while an import runs (imports never overlap).
+IMPORT_LOCK_KEY = 7_314_160
+#: Rejected rows kept per file in the report; beyond this only the count grows.
+MAX_ISSUES_PER_FILE = 10_000
+
+
+@dataclass
+class FileCounts:
+    """Per-file figures of one import."""
+
+    rows: int = 0
+    rejected: int = 0
+    warnings: int = 0
+    inserted: int = 0
+    updated: int = 0
+    cancelled: int = 0
+
+    @property
+    def unchanged(self) -> int:
+        """Rows that were accepted and needed no write."""
+        return max(self.rows - self.rejected - self.inserted - self.updated, 0)
+
+    def as_dict(self) -> dict[str, int]:
+        """The figures as a plain dict (stored in the report)."""
+        return {"rows": self.rows, "inserted": self.inserted, "updated": self.updated,
+                "unchanged": self.unchanged, "cancelled": self.cancelled,
+                "rejected": self.rejected, "warnings": self.warnings}
+
+
+@dataclass
+class _AttributeStats:
+    seen: Counter = field(default_factory=Counter)
+    numbers: Counter = field(default_factory=Counter)
+    dates: Counter = field(default_factory=Counter)
+    flags: Counter = field(default_factory=Counter)
+    lists: Counter = field(default_factory=Counter)
+
+    def add(self, staged: tuple) -> None:
+        code, value, number, day = staged[1], staged[2], staged[3], staged[4]
+        self.seen[code] += 1
+        self.numbers[code] += number is not None
+        self.dates[code] += day is not None
+        self.flags[code] += value.upper() in ("T", "N")
+        self.lists[code] += looks_like_list(value)
+
+    def types(self) -> dict[str, str]:
+        result = {}
+        for code, n in self.seen.items():
+            if self.flags[code] == n:
+                result[code] = AttributeType.FLAG
+            elif self.numbers[code] == n:
+                result[code] = AttributeType.NUMBER
+            elif self.dates[code] == n:
+                result[code] = AttributeType.DATE
+            elif self.lists[code]:
+                result[code] = AttributeType.LIST
+            else:
+                result[code] = AttributeType.TEXT
+        return {k: str(v) for k, v in result.items()}
+
+
+def import_snapshot(path: str | Path, *, started_by: str | None = None) -> ImportRun:
+    """Import a snapshot folder or .zip; returns the committed ImportRun (its report)."""
+    started = time.monotonic()
+    run = ImportRun(source=Path(path).name, started_by=started_by, status="running")
+    db.session.add(run)
+    db.session.flush()
+    try:
+        snapshot = Snapshot(path)
+        try:
+            _import(run, snapshot)
+        finally:
+            snapshot.close()
+    except SnapshotError as exc:
+        db.session.rollback()
+        run = ImportRun(source=Path(path).name, started_by=started_by, status="failed",
+                        error=str(exc), finished_at=utcnow())
+        db.session.add(run)
+        audit.record("legacy.import_failed", actor_label=started_by, target=run.source,
+                     error=str(exc))
+        db.session.commit()
+        log.warning("legacy import of %s failed: %s", run.source, exc)
+        return run
+    except BaseException:
+        db.session.rollback()
+        raise
+    audit.record("legacy.imported", actor_label=started_by, target=f"import:{run.id}",
+                 changes=run.change_count, rejected=run.rejected_count)
+    db.session.commit()
+    log.info("legacy import #%s of %s done in %.1fs", run.id, run.source, time.monotonic() - started)
+    snapshot_imported.send(None, import_run_id=run.id)
+    return run
+
+
+def _lock(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": IMPORT_LOCK_KEY})
+
+
+def _import(run: ImportRun, snapshot: Snapshot) -> None:
+    # INSERT ... SELECT row counts are only reported when asked for.
+    conn = db.session.connection().execution_options(preserve_rowcount=True)
+    _lock(conn)
+    missing = [spec.name for spec in rows.FILES if not snapshot.has(spec.name)]
+    if missing:
+        raise SnapshotError(f"missing from snapshot {snapshot.name}: {', '.join(missing)}")
+    staging.create_tables(conn)
+    counts = {spec.name: FileCounts() for spec in rows.FILES}
+    attribute_stats = _AttributeStats()
+    rejects = staging.BulkLoader(conn, staging.rejects, batch_size=5_000)
+    for spec in rows.FILES:
+        _stage_file(conn, snapshot, spec, counts[spec.name], rejects,
+                    attribute_stats if spec is rows.ATTRIBUTES else None)
+    rejects.flush()
+    _run_checks(conn)
+
+    ctx = ImportContext(
+        conn=conn, run_id=run.id, now=utcnow(),
+        existing_contractor_max_id=conn.scalar(select(func.coalesce(func.max(Contractor.id), 0))),
+    )
+    protected = {name: _protected_keys(name) for name in counts}
+    results = {
+        rows.UNITS.name: merge_accounts.merge_units(ctx),
+        rows.CONTRACTORS.name: merge_accounts.merge_contractors(ctx, protected[rows.CONTRACTORS.name]),
+    }
+    contacts = merge_accounts.merge_contact_points(ctx)
+    consents = merge_accounts.merge_consents(ctx)
+    results[rows.ATTRIBUTES.name] = merge_accounts.merge_attributes(ctx, attribute_stats.types())
+    results[rows.OBLIGATIONS.name] = merge_ledger.merge_obligations(ctx, protected[rows.OBLIGATIONS.name])
+    results[rows.PAYMENTS.name] = merge_ledger.merge_payments(ctx, protected[rows.PAYMENTS.name])
+    results[rows.APPOINTMENTS.name] = merge_ledger.merge_appointments(
+        ctx, protected[rows.APPOINTMENTS.name])
+
+    _collect_issues(conn, run, counts)
+    for name, result in results.items():
+        for key, value in result.items():
+            setattr(counts[name], key, value)
+    written = sum(sum(r.values()) for r in results.values())
+    written += sum(contacts.values()) + sum(consents.values())
+    from app.accounts.models import ChangeEvent
+
+    run.change_count = conn.scalar(
+        select(func.count()).select_from(ChangeEvent).where(ChangeEvent.import_run_id == run.id))
+    run.counts = {name: c.as_dict() for name, c in counts.items()}
+    run.counts["contacts"] = contacts
+    run.counts["consents"] = consents
+    run.rows_written = written + run.change_count
+    run.rejected_count = sum(c.rejected for c in counts.values())
+    run.warning_count = sum(c.warnings for c in counts.values())
+    run.status = "done"
+    run.finished_at = utcnow()
+    staging.drop_tables(conn)
+
+
+def _stage_file(conn, snapshot, spec, counts: FileCounts, rejects, stats) -> None:
+    loader = staging.BulkLoader(conn, spec.table)
+    with snapshot.open(spec.name) as stream:
+        header, body = read_rows(stream, spec.name, spec.columns)
+        parse = rows.parser_for(spec, header)
+        width = len(header)
+        warnings: list[rows.Warning_] = []
+        for row in body:
+            counts.rows += 1
+            key = row.fields[0].strip()[:255] if row.fields else None
+            if len(row.fields) != width:
+                rejects.add(("error", spec.name, row.line, key, None,
+                             f"{len(row.fields)} of {width}", "wrong column count"))
+                continue
+            try:
+                staged = parse(row.fields, warnings)
+            except FieldError as exc:
+                rejects.add(("error", spec.name, row.line, key, exc.field, exc.value[:255],
+                             exc.reason))
+                continue
+            if warnings:
+                for w in warnings:
+                    rejects.add(("warning", spec.name, row.line, key, w.field, w.value[:255],
+                                 w.reason))
+                warnings.clear()
+            if stats is not None:
+                stats.add(staged)
+            loader.add((row.line, *staged))
+    loader.flush()
+    staging.index_and_analyze(conn, spec.table)
+
+
+def _run_checks(conn: Connection) -> None:
+    """Checks across rows, in dependency order (a rejected contractor takes its rows along)."""
+    for spec in rows.FILES:
+        checks.reject_duplicates(conn, spec.table, spec.key, file=spec.name,
+                                 field=spec.columns[0] if spec is not rows.ATTRIBUTES else "CECHA")
+    c, u = staging.contractors, staging.units
+    for spec, has_unit in ((rows.ATTRIBUTES, False), (rows.OBLIGATIONS, True),
+                           (rows.PAYMENTS, False), (rows.APPOINTMENTS, True)):
+        checks.reject_unknown(conn, spec.table, "contractor_legacy_id", c, "legacy_id",
+                              file=spec.name, field="ID_KONTRAHENTA", reason="unknown contractor")
+        if has_unit:
+            checks.reject_unknown(conn, spec.table, "unit_code", u, "code",
+                                  file=spec.name, field="JEDNOSTKA", reason="unknown unit")
+    checks.detach_unknown_obligations(conn, file=rows.PAYMENTS.name)
+
+
+def _protected_keys(file_name: str):
+    """Keys of tonight's rejected rows of a file: their records stay as they were."""
+    r = staging.rejects
+    return select(r.c.key).where(r.c.file == file_name, r.c.severity == "error",
+                                 r.c.key.is_not(None))
+
+
+def _collect_issues(conn: Connection, run: ImportRun, counts: dict[str, FileCounts]) -> None:
+    r = staging.rejects
+    for name, severity, n in conn.execute(
+        select(r.c.file, r.c.severity, func.count()).group_by(r.c.file, r.c.severity)
+    ):
+        if severity == "error":
+            counts[name].rejected = n
+        else:
+            counts[name].warnings = n
+    numbered = select(
+        r.c.severity, r.c.file, r.c.line, r.c.field, r.c.value, r.c.reason,
+        func.row_number().over(partition_by=r.c.file, order_by=r.c.line).label("n"),
+    ).subquery()
+    conn.execute(
+        insert(ImportIssue.__table__).from_select(
+            ["import_run_id", "severity", "file", "line", "field", "value", "reason"],
+            select(text(str(int(run.id))), numbered.c.severity, numbered.c.file, numbered.c.line,
+                   numbered.c.field, numbered.c.value, numbered.c.reason)
+            .where(numbered.c.n <= MAX_ISSUES_PER_FILE)
+            .order_by(numbered.c.file, numbered.c.line),
+        )
+    )

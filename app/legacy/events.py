@@ -1,0 +1,45 @@
+"""Recording change events found by the import, set-based."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, DateTime, Select, String, cast, insert, literal, null
+
+from app.accounts.models import ChangeEvent
+
+EVENT_COLUMNS = ["contractor_id", "kind", "subject", "old_value", "new_value", "source",
+                 "import_run_id", "created_at"]
+
+
+@dataclass(frozen=True)
+class ImportContext:
+    """What every merge step needs: the connection, the run, its instant and which contractors
+    existed before it (only those hear about changes; a new contractor gets one event)."""
+
+    conn: Connection
+    run_id: int
+    now: datetime
+    existing_contractor_max_id: int
+
+    def stamp(self):
+        """The import instant as a SQL literal."""
+        return literal(self.now, DateTime(timezone=True))
+
+
+def as_text(column):
+    """A column as text for an event's old/new value (NULL stays NULL)."""
+    return cast(column, String) if column is not None else null()
+
+
+def record(ctx: ImportContext, query: Select) -> int:
+    """Insert change events from a query selecting (contractor_id, kind, subject, old, new)."""
+    columns = list(query.selected_columns)
+    full = query.with_only_columns(
+        *columns, literal("legacy"), literal(ctx.run_id), ctx.stamp(), maintain_column_froms=True
+    )
+    return ctx.conn.execute(insert(ChangeEvent.__table__).from_select(EVENT_COLUMNS, full)).rowcount
+
+
+

@@ -1,0 +1,196 @@
+"""Merge of obligations, payments (with their allocation) and appointments from staging.
+
+Every statement writes only what differs, so an identical snapshot writes nothing. Rows
+missing from the snapshot are cancelled, never deleted, unless tonight's row was rejected.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import String, and_, cast, delete, exists, insert, literal, or_, select, update
+
+from app.accounts.models import (
+    Allocation,
+    Appointment,
+    ChangeKind,
+    Contractor,
+    Obligation,
+    Payment,
+    RecordStatus,
+    Unit,
+)
+from app.legacy import staging
+from app.legacy.events import ImportContext, record
+
+OBLIGATION_FIELDS = ("contractor_id", "unit_id", "kind", "description", "basis", "document_no",
+                     "period", "due_on", "amount", "assessed_on", "status")
+PAYMENT_FIELDS = ("contractor_id", "unit_id", "paid_on", "amount", "method", "description")
+APPOINTMENT_FIELDS = ("contractor_id", "unit_id", "starts_at", "description", "place")
+
+
+def _differs(target, source, names):
+    return or_(*(target.c[n].is_distinct_from(source.c[n]) for n in names))
+
+
+def _one():
+    return literal(1)
+
+
+def _existing(ctx: ImportContext, contractor_id):
+    return contractor_id <= ctx.existing_contractor_max_id
+
+
+def _cancel_missing(ctx, table, source, kind: ChangeKind, subject: str, protected_keys) -> int:
+    missing = and_(
+        table.c.legacy_id.is_not(None),
+        table.c.status == RecordStatus.ACTIVE,
+        ~exists(select(_one()).where(source.c.legacy_id == table.c.legacy_id)),
+        table.c.legacy_id.not_in(protected_keys),
+    )
+    record(ctx, select(table.c.contractor_id, literal(kind.value),
+                       literal(subject + ":") + table.c.legacy_id, table.c.status,
+                       literal(RecordStatus.CANCELLED.value)).where(missing))
+    return ctx.conn.execute(
+        update(table).where(missing).values(status=RecordStatus.CANCELLED, updated_at=ctx.stamp())
+    ).rowcount
+
+
+def _desired_obligations():
+    s, c, u = staging.obligations, Contractor.__table__, Unit.__table__
+    return (
+        select(s.c.legacy_id, c.c.id.label("contractor_id"), u.c.id.label("unit_id"),
+               *(s.c[n] for n in OBLIGATION_FIELDS[2:]))
+        .where(c.c.legacy_id == s.c.contractor_legacy_id, u.c.code == s.c.unit_code)
+        .subquery("desired")
+    )
+
+
+def merge_obligations(ctx: ImportContext, protected_keys) -> dict[str, int]:
+    """Insert, update and cancel obligations, recording what a business would want to know."""
+    o, conn = Obligation.__table__, ctx.conn
+    d = _desired_obligations()
+    same = o.c.legacy_id == d.c.legacy_id
+    subject = literal("obligation:") + d.c.legacy_id
+    for kind, column in ((ChangeKind.OBLIGATION_AMOUNT_CHANGED, "amount"),
+                         (ChangeKind.OBLIGATION_DUE_CHANGED, "due_on")):
+        record(ctx, select(o.c.contractor_id, literal(kind.value), subject,
+                           cast(o.c[column], String), cast(d.c[column], String))
+               .where(same, o.c[column].is_distinct_from(d.c[column])))
+    record(ctx, select(o.c.contractor_id, literal(ChangeKind.OBLIGATION_CANCELLED.value), subject,
+                       o.c.status, d.c.status)
+           .where(same, o.c.status == RecordStatus.ACTIVE, d.c.status == RecordStatus.CANCELLED))
+    updated = conn.execute(
+        update(o).where(same, _differs(o, d, OBLIGATION_FIELDS))
+        .values(**{n: d.c[n] for n in OBLIGATION_FIELDS}, updated_at=ctx.stamp())
+    ).rowcount
+    cancelled = _cancel_missing(ctx, o, staging.obligations, ChangeKind.OBLIGATION_CANCELLED,
+                                "obligation", protected_keys)
+    new = ~exists(select(_one()).where(same))
+    record(ctx, select(d.c.contractor_id, literal(ChangeKind.OBLIGATION_NEW.value), subject,
+                       literal(None), cast(d.c.amount, String))
+           .where(new, _existing(ctx, d.c.contractor_id), d.c.status == RecordStatus.ACTIVE))
+    inserted = conn.execute(
+        insert(o).from_select(
+            ["legacy_id", *OBLIGATION_FIELDS, "created_at", "updated_at"],
+            select(d.c.legacy_id, *(d.c[n] for n in OBLIGATION_FIELDS), ctx.stamp(), ctx.stamp())
+            .where(new),
+        )
+    ).rowcount
+    return {"inserted": inserted, "updated": updated, "cancelled": cancelled}
+
+
+def _desired_payments():
+    s, c, o = staging.payments, Contractor.__table__, Obligation.__table__
+    joined = s.join(c, c.c.legacy_id == s.c.contractor_legacy_id).outerjoin(
+        o, o.c.legacy_id == s.c.obligation_legacy_id)
+    return (
+        select(s.c.legacy_id, c.c.id.label("contractor_id"), o.c.unit_id.label("unit_id"),
+               o.c.id.label("obligation_id"), s.c.paid_on, s.c.amount, s.c.method,
+               s.c.description)
+        .select_from(joined)
+        .subquery("desired")
+    )
+
+
+def merge_payments(ctx: ImportContext, protected_keys) -> dict[str, int]:
+    """Insert, update and cancel payments and keep each one's allocation as the snapshot says."""
+    p, a, conn = Payment.__table__, Allocation.__table__, ctx.conn
+    d = _desired_payments()
+    same = p.c.legacy_id == d.c.legacy_id
+    subject = literal("payment:") + d.c.legacy_id
+    differs = or_(_differs(p, d, PAYMENT_FIELDS), p.c.status != RecordStatus.ACTIVE)
+    updated = conn.execute(
+        update(p).where(same, differs)
+        .values(**{n: d.c[n] for n in PAYMENT_FIELDS}, status=RecordStatus.ACTIVE,
+                updated_at=ctx.stamp())
+    ).rowcount
+    cancelled = _cancel_missing(ctx, p, staging.payments, ChangeKind.PAYMENT_CANCELLED, "payment",
+                                protected_keys)
+    new = ~exists(select(_one()).where(same))
+    record(ctx, select(d.c.contractor_id, literal(ChangeKind.PAYMENT_NEW.value), subject,
+                       literal(None), cast(d.c.amount, String))
+           .where(new, _existing(ctx, d.c.contractor_id)))
+    inserted = conn.execute(
+        insert(p).from_select(
+            ["legacy_id", *PAYMENT_FIELDS, "source", "status", "created_at", "updated_at"],
+            select(d.c.legacy_id, *(d.c[n] for n in PAYMENT_FIELDS), literal("legacy"),
+                   literal(RecordStatus.ACTIVE.value), ctx.stamp(), ctx.stamp()).where(new),
+        )
+    ).rowcount
+    _merge_allocations(ctx, d)
+    return {"inserted": inserted, "updated": updated, "cancelled": cancelled}
+
+
+def _merge_allocations(ctx: ImportContext, d) -> None:
+    """A legacy payment settles the obligation it names, for its whole amount."""
+    p, a, conn = Payment.__table__, Allocation.__table__, ctx.conn
+    wanted = (
+        select(p.c.id.label("payment_id"), d.c.obligation_id, d.c.amount)
+        .where(p.c.legacy_id == d.c.legacy_id, d.c.obligation_id.is_not(None))
+        .subquery("wanted")
+    )
+    legacy_payment = exists(select(_one()).where(p.c.id == a.c.payment_id, p.c.source == "legacy",
+                                                 p.c.legacy_id.is_not(None)))
+    conn.execute(delete(a).where(legacy_payment, ~exists(select(_one()).where(
+        wanted.c.payment_id == a.c.payment_id, wanted.c.obligation_id == a.c.obligation_id,
+        wanted.c.amount == a.c.amount))))
+    conn.execute(insert(a).from_select(
+        ["payment_id", "obligation_id", "amount"],
+        select(wanted.c.payment_id, wanted.c.obligation_id, wanted.c.amount).where(
+            ~exists(select(_one()).where(a.c.payment_id == wanted.c.payment_id,
+                                         a.c.obligation_id == wanted.c.obligation_id))),
+    ))
+
+
+def merge_appointments(ctx: ImportContext, protected_keys) -> dict[str, int]:
+    """Insert, update and cancel appointments."""
+    t, conn = Appointment.__table__, ctx.conn
+    s, c, u = staging.appointments, Contractor.__table__, Unit.__table__
+    d = (select(s.c.legacy_id, c.c.id.label("contractor_id"), u.c.id.label("unit_id"),
+                s.c.starts_at, s.c.description, s.c.place)
+         .where(c.c.legacy_id == s.c.contractor_legacy_id, u.c.code == s.c.unit_code)
+         .subquery("desired"))
+    same = t.c.legacy_id == d.c.legacy_id
+    subject = literal("appointment:") + d.c.legacy_id
+    differs = or_(_differs(t, d, APPOINTMENT_FIELDS), t.c.status != RecordStatus.ACTIVE)
+    record(ctx, select(d.c.contractor_id, literal(ChangeKind.APPOINTMENT_CHANGED.value), subject,
+                       cast(t.c.starts_at, String), cast(d.c.starts_at, String))
+           .where(same, differs))
+    updated = conn.execute(
+        update(t).where(same, differs)
+        .values(**{n: d.c[n] for n in APPOINTMENT_FIELDS}, status=RecordStatus.ACTIVE,
+                updated_at=ctx.stamp())
+    ).rowcount
+    cancelled = _cancel_missing(ctx, t, s, ChangeKind.APPOINTMENT_CANCELLED, "appointment",
+                                protected_keys)
+    new = ~exists(select(_one()).where(same))
+    record(ctx, select(d.c.contractor_id, literal(ChangeKind.APPOINTMENT_NEW.value), subject,
+                       literal(None), cast(d.c.starts_at, String))
+           .where(new, _existing(ctx, d.c.contractor_id)))
+    inserted = conn.execute(
+        insert(t).from_select(
+            ["legacy_id", *APPOINTMENT_FIELDS, "status", "created_at", "updated_at"],
+            select(d.c.legacy_id, *(d.c[n] for n in APPOINTMENT_FIELDS),
+                   literal(RecordStatus.ACTIVE.value), ctx.stamp(), ctx.stamp()).where(new),
+        )
+    ).rowcount
+    return {"inserted": inserted, "updated": updated, "cancelled": cancelled}
