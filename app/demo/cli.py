@@ -1,5 +1,72 @@
 """`flask demo ...`: write and import demo data."""
 
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
 import click
+from flask import current_app
+from sqlalchemy import func, select
 
 demo_cli = click.Group("demo", help="Demo data.")
+
+
+def _contractor_count() -> int:
+    from app.accounts.models import Contractor
+    from app.core.extensions import db
+
+    return db.session.scalar(select(func.count(Contractor.id))) or 0
+
+
+def _write_and_import(folder: Path, contractors: int, seed: int) -> None:
+    from app.demo.generator import write_snapshot
+
+    started = time.monotonic()
+    counts = write_snapshot(folder, contractors=contractors, seed=seed)
+    click.echo(
+        f"Zapisano migawkę w {folder}: "
+        + ", ".join(f"{name} {rows}" for name, rows in counts.items())
+        + f" ({time.monotonic() - started:.1f} s)"
+    )
+    try:
+        from app.legacy.service import import_snapshot
+    except ImportError as exc:
+        raise click.ClickException(f"importer migawek niedostępny: {exc}") from exc
+    started = time.monotonic()
+    run = import_snapshot(folder, started_by="demo")
+    click.echo(f"Zaimportowano ({time.monotonic() - started:.1f} s): {run.counts}")
+    click.echo(f"Odrzucone wiersze: {run.rejected_count}")
+
+
+@demo_cli.command("seed")
+@click.option("--contractors", default=5000, show_default=True, type=click.IntRange(1))
+@click.option("--seed", default=2026, show_default=True, type=int, help="Random seed.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when contractors exist already.")
+@click.option(
+    "--keep-snapshot",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the snapshot into this folder and keep it.",
+)
+def seed_command(contractors: int, seed: int, if_empty: bool, keep_snapshot: Path | None) -> None:
+    """Write a demo legacy snapshot, import it, create demo staff users and list their logins."""
+    from app.core.extensions import db
+    from app.demo.seed import ensure_demo_users, logins_text, write_logins
+
+    existing = _contractor_count()
+    if if_empty and existing:
+        click.echo(f"Baza zawiera już {existing} kontrahentów – pomijam dane demonstracyjne.")
+        return
+    if keep_snapshot is not None:
+        _write_and_import(keep_snapshot, contractors, seed)
+    else:
+        with tempfile.TemporaryDirectory(prefix="demo-snapshot-") as folder:
+            _write_and_import(Path(folder), contractors, seed)
+    created, kept = ensure_demo_users()
+    db.session.commit()
+    path = write_logins(current_app.instance_path)
+    current_app.config["DEMO_LOGINS_TEXT"] = logins_text()
+    click.echo(f"Użytkownicy demonstracyjni: {created} nowych, {kept} istniejących.")
+    click.echo(f"Kontrahentów w bazie: {_contractor_count()}. Loginy zapisano w {path}:")
+    click.echo(logins_text())
