@@ -31,6 +31,23 @@ def compiled_catalogues() -> None:
     compile_catalogues()
 
 
+@pytest.fixture(autouse=True)
+def fresh_request_globals(app):
+    """Give every test request an empty `g`, as in production.
+
+    The `app` fixture keeps an application context open, and Flask reuses it for test
+    requests, so `g` (Flask-Login's user, Flask-Babel's locale, Flask-WTF's token) would
+    otherwise carry over from one request to the next.
+    """
+    from flask import g
+
+    def clear_g() -> None:
+        for key in list(g):
+            g.pop(key, None)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, clear_g)
+
+
 def csrf_from(html: str) -> str:
     """The CSRF token of the first form on a page."""
     match = _CSRF.search(html)

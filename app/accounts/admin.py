@@ -11,6 +11,7 @@ from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from flask_login import current_user
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 from sqlalchemy import select
@@ -149,10 +150,11 @@ class StaffUserView(SecureModelView):
         if is_created and not password:
             raise ValidationError(_("Set a password of at least 10 characters."))
         roles = set(form.role_choices.data or [])
-        if model.id is not None and model.id == staff_id():
+        # Compared by session id: `model` may be the signed-in user already changed by the form.
+        if model.id is not None and current_user.get_id() == f"staff:{model.id}":
             if Role.ADMIN not in roles:
                 raise ValidationError(_("You cannot remove your own administrator role."))
-            if not model.is_active:
+            if not form.is_active.data:
                 raise ValidationError(_("You cannot deactivate your own account."))
         model.email = model.email.strip().lower()
         model.role_set = roles

@@ -12,6 +12,7 @@ from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
 from flask_admin.helpers import get_redirect_target
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from app.accounts.balance import ZERO, balances_by_unit, contractor_balance, paid_amounts
@@ -216,6 +217,9 @@ class ContractorView(SecureModelView):
         "status": _l("Status"),
     }
     column_formatters = {
+        "name": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
+            v.get_url(".details_view", id=m.id), m.name
+        ),
         "kind": lambda v, c, m, n: label(KIND_LABELS, m.kind),
         "status": lambda v, c, m, n: label(STATUS_LABELS, m.status),
     }

@@ -1,3 +1,7 @@
 """Fixtures of the staff pages (compiled catalogues, a signed-in admin client)."""
 
-from tests.admin_support import compiled_catalogues, staff_client  # noqa: F401
+from tests.admin_support import (  # noqa: F401
+    compiled_catalogues,
+    fresh_request_globals,
+    staff_client,
+)
