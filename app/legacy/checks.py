@@ -7,7 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, Table, and_, delete, exists, insert, literal, select, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 
 from app.legacy import staging
 
@@ -15,7 +26,7 @@ from app.legacy import staging
 def _reject(conn: Connection, table: Table, condition, *, file: str, field: str, value_col: str,
             reason: str, severity: str = "error") -> int:
     r = staging.rejects
-    conn.execute(
+    found = conn.execute(
         insert(r).from_select(
             ["severity", "file", "line", "key", "field", "value", "reason"],
             select(
@@ -23,10 +34,12 @@ def _reject(conn: Connection, table: Table, condition, *, file: str, field: str,
                 literal(field), table.c[value_col], literal(reason),
             ).where(condition),
         )
-    )
-    if severity == "error":
-        return conn.execute(delete(table).where(condition)).rowcount
-    return 0
+    ).rowcount
+    if severity == "error" and found:
+        # Lines are unique within a file: remove exactly the rows just reported.
+        reported = select(r.c.line).where(r.c.file == file, r.c.reason == reason)
+        conn.execute(delete(table).where(table.c.line.in_(reported)))
+    return found
 
 
 def _key_column(table: Table) -> str:
@@ -36,6 +49,9 @@ def _key_column(table: Table) -> str:
 def reject_duplicates(conn: Connection, table: Table, key: Sequence[str], *, file: str,
                       field: str) -> int:
     """Reject every later row whose key an earlier line of the same file already used."""
+    columns = [table.c[k] for k in key]
+    if conn.execute(select(*columns).group_by(*columns).having(func.count() > 1).limit(1)).first() is None:
+        return 0
     earlier = table.alias("earlier")
     repeated = exists(
         select(literal(1)).select_from(earlier).where(
@@ -63,8 +79,11 @@ def detach_unknown_obligations(conn: Connection, *, file: str) -> int:
         )
     )
     condition = and_(p.c.obligation_legacy_id.is_not(None), ~matching)
+    reason = "obligation not in snapshot or of another contractor; payment kept unallocated"
     count = _reject(conn, p, condition, file=file, field="ID_NALEZNOSCI",
-                    value_col="obligation_legacy_id", severity="warning",
-                    reason="obligation not in snapshot or of another contractor; payment kept unallocated")
-    conn.execute(update(p).where(condition).values(obligation_legacy_id=None))
+                    value_col="obligation_legacy_id", severity="warning", reason=reason)
+    if count:
+        reported = select(staging.rejects.c.line).where(staging.rejects.c.file == file,
+                                                         staging.rejects.c.reason == reason)
+        conn.execute(update(p).where(p.c.line.in_(reported)).values(obligation_legacy_id=None))
     return count

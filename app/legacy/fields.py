@@ -35,6 +35,10 @@ def _parse_day(text: str) -> date:
 
 def day(field: str, text: str, *, required: bool = True) -> date | None:
     """A `DD.MM.RRRR` date; empty gives None unless required."""
+    try:
+        return _parse_day(text)  # the common case: a clean date, cached
+    except ValueError:
+        pass
     value = text.strip()
     if not value:
         if required:
@@ -65,10 +69,15 @@ def instant(field: str, text: str) -> datetime | None:
     return warsaw_to_utc(local)
 
 
+@lru_cache(maxsize=65536)
+def _parse_amount(text: str) -> Decimal:
+    return parse_amount(text)
+
+
 def amount(field: str, text: str) -> Decimal:
     """A non-negative amount with a decimal comma (`1 234,56`)."""
     try:
-        value = parse_amount(text)
+        value = _parse_amount(text)
     except ValueError:
         raise FieldError(field, text, "bad amount") from None
     if value < 0:
@@ -86,7 +95,7 @@ def flag(field: str, text: str) -> bool:
     raise FieldError(field, text, "bad flag")
 
 
-def required_text(field: str, text: str, *, max_length: int) -> str:
+def required_text(field: str, text: str, max_length: int) -> str:
     """A non-empty text of at most `max_length` characters."""
     value = text.strip()
     if not value:
@@ -96,7 +105,7 @@ def required_text(field: str, text: str, *, max_length: int) -> str:
     return value
 
 
-def optional_text(field: str, text: str, *, max_length: int) -> str | None:
+def optional_text(field: str, text: str, max_length: int) -> str | None:
     """A text of at most `max_length` characters; empty gives None."""
     value = text.strip()
     if len(value) > max_length:

@@ -98,6 +98,7 @@ def merge_contractors(ctx: ImportContext, protected_keys) -> dict[str, int]:
             .where(~exists(select(literal(1)).where(c.c.legacy_id == s.c.legacy_id))),
         )
     ).rowcount
+    staging.analyze_if_grown(conn, "contractors", inserted)
     record(ctx, select(c.c.id, literal(ChangeKind.CONTRACTOR_NEW.value), literal("contractor"),
                        literal(None), c.c.name).where(c.c.id > ctx.existing_contractor_max_id))
     return {"inserted": inserted, "updated": updated, "cancelled": cancelled}
@@ -130,23 +131,32 @@ def _record_contractor_changes(ctx: ImportContext) -> int:
     return len(rows)
 
 
-def _desired_contacts(channel: Channel):
-    """(contractor_id, value) of every contact point the snapshot gives for a channel."""
-    c, s = Contractor.__table__, staging.contractors
-    column = s.c.phone if channel == Channel.SMS else s.c.email
-    return (
-        select(c.c.id.label("contractor_id"), column.label("value"))
-        .where(c.c.legacy_id == s.c.legacy_id, column.is_not(None))
-        .subquery(f"desired_{channel.value}")
-    )
+def link_staged_contractors(ctx: ImportContext) -> None:
+    """Note each staged contractor's id and stage the contact points the snapshot gives."""
+    c, s, k, conn = Contractor.__table__, staging.contractors, staging.contacts, ctx.conn
+    conn.execute(update(s).where(c.c.legacy_id == s.c.legacy_id).values(contractor_id=c.c.id))
+    for channel, column in ((Channel.SMS, s.c.phone), (Channel.EMAIL, s.c.email)):
+        conn.execute(insert(k).from_select(
+            ["contractor_id", "channel", "value"],
+            select(s.c.contractor_id, literal(channel.value), column).where(column.is_not(None)),
+        ))
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("ANALYZE stg_contractors")
+        conn.exec_driver_sql("ANALYZE stg_contacts")
+
+
+def _in_snapshot(contractor_id):
+    """The contractor appears in tonight's snapshot."""
+    s = staging.contractors
+    return exists(select(literal(1)).where(s.c.contractor_id == contractor_id))
 
 
 def merge_contact_points(ctx: ImportContext) -> dict[str, int]:
     """Keep each contractor's legacy phone and email as the snapshot gives them."""
-    cp, conn = ContactPoint.__table__, ctx.conn
+    cp, k, conn = ContactPoint.__table__, staging.contacts, ctx.conn
     counts = {"inserted": 0, "updated": 0, "cancelled": 0}
     for channel in (Channel.SMS, Channel.EMAIL):
-        d = _desired_contacts(channel)
+        d = select(k.c.contractor_id, k.c.value).where(k.c.channel == channel).subquery("desired")
         current = (
             select(cp.c.contractor_id, cp.c.value)
             .where(cp.c.channel == channel, cp.c.source == "legacy", cp.c.is_active.is_(True))
@@ -161,29 +171,22 @@ def merge_contact_points(ctx: ImportContext) -> dict[str, int]:
                            literal(subject), current.c.value, d.c.value)
                .select_from(d.outerjoin(current, current.c.contractor_id == d.c.contractor_id))
                .where(~known, d.c.contractor_id <= ctx.existing_contractor_max_id))
-        # Removed: the contractor is in the snapshot but gives no value any more.
-        s, c = staging.contractors, Contractor.__table__
-        gone = and_(
-            ~exists(select(literal(1)).where(d.c.contractor_id == current.c.contractor_id)),
-            exists(select(literal(1)).where(c.c.id == current.c.contractor_id,
-                                            c.c.legacy_id == s.c.legacy_id)),
-        )
+        # Removed: the contractor is in the snapshot but gives no value for the channel any more.
+        no_value = ~exists(select(literal(1)).where(k.c.contractor_id == current.c.contractor_id,
+                                                    k.c.channel == channel))
         record(ctx, select(current.c.contractor_id, literal(ChangeKind.CONTACT_CHANGED.value),
-                           literal(subject), current.c.value, literal(None)).where(gone))
+                           literal(subject), current.c.value, literal(None))
+               .where(no_value, _in_snapshot(current.c.contractor_id)))
+        staged_same = exists(select(literal(1)).where(
+            k.c.contractor_id == cp.c.contractor_id, k.c.channel == channel, k.c.value == cp.c.value))
         counts["cancelled"] += conn.execute(
             update(cp)
             .where(cp.c.channel == channel, cp.c.source == "legacy", cp.c.is_active.is_(True),
-                   ~exists(select(literal(1)).where(d.c.contractor_id == cp.c.contractor_id,
-                                                    d.c.value == cp.c.value)),
-                   exists(select(literal(1)).where(c.c.id == cp.c.contractor_id,
-                                                   c.c.legacy_id == s.c.legacy_id)))
+                   ~staged_same, _in_snapshot(cp.c.contractor_id))
             .values(is_active=False, updated_at=ctx.stamp())
         ).rowcount
         counts["updated"] += conn.execute(
-            update(cp)
-            .where(cp.c.channel == channel, cp.c.is_active.is_(False),
-                   exists(select(literal(1)).where(d.c.contractor_id == cp.c.contractor_id,
-                                                   d.c.value == cp.c.value)))
+            update(cp).where(cp.c.channel == channel, cp.c.is_active.is_(False), staged_same)
             .values(is_active=True, updated_at=ctx.stamp())
         ).rowcount
         counts["inserted"] += conn.execute(
@@ -202,11 +205,10 @@ def merge_contact_points(ctx: ImportContext) -> dict[str, int]:
 
 def merge_consents(ctx: ImportContext) -> dict[str, int]:
     """Keep the paper consents (unit: whole office) as the snapshot declares them."""
-    k, c, s, conn = Consent.__table__, Contractor.__table__, staging.contractors, ctx.conn
+    k, s, conn = Consent.__table__, staging.contractors, ctx.conn
     counts = {"inserted": 0, "updated": 0}
     for channel, column in ((Channel.SMS, s.c.consent_sms), (Channel.EMAIL, s.c.consent_email)):
-        d = (select(c.c.id.label("contractor_id"), column.label("granted"))
-             .where(c.c.legacy_id == s.c.legacy_id).subquery("desired"))
+        d = select(s.c.contractor_id, column.label("granted")).subquery("desired")
         mine = and_(k.c.contractor_id == d.c.contractor_id, k.c.channel == channel,
                     k.c.source == "legacy", k.c.unit_id.is_(None))
         counts["updated"] += conn.execute(
@@ -235,9 +237,7 @@ def merge_attributes(ctx: ImportContext, types: dict[str, str]) -> dict[str, int
            .select_from(d.outerjoin(a, same_key))
            .where(a.c.value.is_distinct_from(d.c.value),
                   d.c.contractor_id <= ctx.existing_contractor_max_id))
-    in_snapshot = exists(select(literal(1)).where(c.c.id == a.c.contractor_id,
-                                                  c.c.legacy_id == staging.contractors.c.legacy_id))
-    gone = and_(in_snapshot, ~exists(select(literal(1)).where(same_key)))
+    gone = and_(_in_snapshot(a.c.contractor_id), ~exists(select(literal(1)).where(same_key)))
     record(ctx, select(a.c.contractor_id, literal(ChangeKind.ATTRIBUTE_CHANGED.value),
                        literal("attribute:", String) + a.c.code, a.c.value, literal(None)).where(gone))
     deleted = conn.execute(delete(a).where(gone)).rowcount
@@ -252,6 +252,7 @@ def merge_attributes(ctx: ImportContext, types: dict[str, str]) -> dict[str, int
             .where(~exists(select(literal(1)).where(same_key))),
         )
     ).rowcount
+    staging.analyze_if_grown(conn, "contractor_attributes", inserted)
     return {"inserted": inserted, "updated": updated, "cancelled": deleted}
 
 

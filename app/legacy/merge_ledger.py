@@ -95,6 +95,7 @@ def merge_obligations(ctx: ImportContext, protected_keys) -> dict[str, int]:
             .where(new),
         )
     ).rowcount
+    staging.analyze_if_grown(conn, "obligations", inserted)
     return {"inserted": inserted, "updated": updated, "cancelled": cancelled}
 
 
@@ -113,7 +114,7 @@ def _desired_payments():
 
 def merge_payments(ctx: ImportContext, protected_keys) -> dict[str, int]:
     """Insert, update and cancel payments and keep each one's allocation as the snapshot says."""
-    p, a, conn = Payment.__table__, Allocation.__table__, ctx.conn
+    p, conn = Payment.__table__, ctx.conn
     d = _desired_payments()
     same = p.c.legacy_id == d.c.legacy_id
     subject = literal("payment:") + d.c.legacy_id
@@ -136,6 +137,7 @@ def merge_payments(ctx: ImportContext, protected_keys) -> dict[str, int]:
                    literal(RecordStatus.ACTIVE.value), ctx.stamp(), ctx.stamp()).where(new),
         )
     ).rowcount
+    staging.analyze_if_grown(conn, "payments", inserted)
     _merge_allocations(ctx, d)
     return {"inserted": inserted, "updated": updated, "cancelled": cancelled}
 

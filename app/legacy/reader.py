@@ -7,7 +7,6 @@ import io
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -16,14 +15,6 @@ ENCODING = "cp1250"
 
 class SnapshotError(Exception):
     """The snapshot as a whole cannot be imported (missing file or column, unreadable archive)."""
-
-
-@dataclass(frozen=True)
-class Row:
-    """One data row: its physical line number (the header is line 1) and its fields."""
-
-    line: int
-    fields: list[str]
 
 
 class Snapshot:
@@ -77,8 +68,14 @@ class Snapshot:
             self._zip.close()
 
 
-def read_rows(stream: IO[str], file_name: str, required: tuple[str, ...]) -> tuple[list[str], Iterator[Row]]:
-    """Read the header and return (columns, rows); SnapshotError if a required column is missing."""
+def read_rows(
+    stream: IO[str], file_name: str, required: tuple[str, ...]
+) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """Read the header and return (columns, rows of (line, fields)).
+
+    The line is the physical line a row starts on (the header is line 1). SnapshotError if a
+    required column is missing.
+    """
     reader = csv.reader(stream, delimiter=";", quotechar='"', strict=False)
     try:
         header = [h.strip().lstrip("\ufeff").upper() for h in next(reader)]
@@ -90,7 +87,7 @@ def read_rows(stream: IO[str], file_name: str, required: tuple[str, ...]) -> tup
     if missing:
         raise SnapshotError(f"{file_name}: line 1: missing column(s) {', '.join(missing)}")
 
-    def rows() -> Iterator[Row]:
+    def rows() -> Iterator[tuple[int, list[str]]]:
         start = reader.line_num + 1
         while True:
             try:
@@ -104,7 +101,7 @@ def read_rows(stream: IO[str], file_name: str, required: tuple[str, ...]) -> tup
             except csv.Error as exc:
                 raise SnapshotError(f"{file_name}: line {start}: {exc}") from exc
             if fields:  # blank lines are not rows
-                yield Row(start, fields)
+                yield start, fields
             start = reader.line_num + 1
 
     return header, rows()

@@ -1,7 +1,7 @@
 """The files of a snapshot: required columns and the parser of one row of each.
 
-A parser takes the row's fields and returns the staging tuple (in the staging table's column
-order, after `line`), raising FieldError for a bad row; a field that is wrong but not needed
+A parser takes the row's line and fields and returns the staging tuple (in the staging
+table's column order, starting with the line), raising FieldError for a bad row; a field that is wrong but not needed
 (an unusable phone or email) is dropped and reported as a warning instead.
 """
 
@@ -27,7 +27,7 @@ class Warning_:
     reason: str
 
 
-RowParser = Callable[[list[str], list[Warning_]], tuple]
+RowParser = Callable[[int, list[str], list[Warning_]], tuple]
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def _indexer(header: list[str]) -> dict[str, int]:
 def _units_parser(ix: dict[str, int]) -> RowParser:
     code, name, nip, account, address = (ix[c] for c in ("KOD", "NAZWA", "NIP", "RACHUNEK", "ADRES"))
 
-    def parse(f: list[str], warnings: list[Warning_]) -> tuple:
+    def parse(line: int, f: list[str], warnings: list[Warning_]) -> tuple:
         nrb = "".join(f[account].split())
         if nrb and (len(nrb) != 26 or not nrb.isdigit() or not _valid_nrb(nrb)):
             raise F.FieldError("RACHUNEK", f[account], "bad account number")
@@ -59,11 +59,12 @@ def _units_parser(ix: dict[str, int]) -> RowParser:
             # The office's own NIP is its own business: kept as given, but worth a look.
             warnings.append(Warning_("NIP", f[nip], f"{exc.reason}, kept as given"))
         return (
-            F.required_text("KOD", f[code], max_length=20).upper(),
-            F.required_text("NAZWA", f[name], max_length=255),
+            line,
+            F.required_text("KOD", f[code], 20).upper(),
+            F.required_text("NAZWA", f[name], 255),
             unit_nip[:10] if unit_nip else None,
             nrb or None,
-            F.optional_text("ADRES", f[address], max_length=255),
+            F.optional_text("ADRES", f[address], 255),
         )
 
     return parse
@@ -91,7 +92,7 @@ def _contractors_parser(ix: dict[str, int]) -> RowParser:
     (i_id, i_kind, i_name, i_nip, i_regon, i_pesel, i_street, i_house, i_flat, i_postal, i_city,
      i_district, i_pkd, i_phone, i_email, i_csms, i_cemail, i_mod, i_status) = (ix[n] for n in names)
 
-    def parse(f: list[str], warnings: list[Warning_]) -> tuple:
+    def parse(line: int, f: list[str], warnings: list[Warning_]) -> tuple:
         kind = F.choice("TYP", f[i_kind], _KINDS)
         phone = email = None
         if f[i_phone].strip():
@@ -105,19 +106,20 @@ def _contractors_parser(ix: dict[str, int]) -> RowParser:
             except ContactError:
                 warnings.append(Warning_("EMAIL", f[i_email], "invalid email address, not used"))
         return (
-            F.required_text("ID_KONTRAHENTA", f[i_id], max_length=40),
+            line,
+            F.required_text("ID_KONTRAHENTA", f[i_id], 40),
             kind,
-            F.required_text("NAZWA", f[i_name], max_length=255),
+            F.required_text("NAZWA", f[i_name], 255),
             F.nip("NIP", f[i_nip], required=kind != ContractorKind.SOLE_TRADER or not f[i_pesel].strip()),
             F.regon("REGON", f[i_regon]),
             F.pesel("PESEL", f[i_pesel]) if kind == ContractorKind.SOLE_TRADER else None,
-            F.optional_text("ULICA", f[i_street], max_length=120),
-            F.optional_text("NR_DOMU", f[i_house], max_length=20),
-            F.optional_text("NR_LOKALU", f[i_flat], max_length=20),
-            F.optional_text("KOD_POCZTOWY", f[i_postal], max_length=6),
-            F.optional_text("MIEJSCOWOSC", f[i_city], max_length=80),
-            F.optional_text("OSIEDLE", f[i_district], max_length=80),
-            F.optional_text("PKD", f[i_pkd], max_length=10),
+            F.optional_text("ULICA", f[i_street], 120),
+            F.optional_text("NR_DOMU", f[i_house], 20),
+            F.optional_text("NR_LOKALU", f[i_flat], 20),
+            F.optional_text("KOD_POCZTOWY", f[i_postal], 6),
+            F.optional_text("MIEJSCOWOSC", f[i_city], 80),
+            F.optional_text("OSIEDLE", f[i_district], 80),
+            F.optional_text("PKD", f[i_pkd], 10),
             phone,
             email,
             F.flag("ZGODA_SMS", f[i_csms]),
@@ -132,11 +134,12 @@ def _contractors_parser(ix: dict[str, int]) -> RowParser:
 def _attributes_parser(ix: dict[str, int]) -> RowParser:
     i_id, i_code, i_value = ix["ID_KONTRAHENTA"], ix["CECHA"], ix["WARTOSC"]
 
-    def parse(f: list[str], warnings: list[Warning_]) -> tuple:
-        value = F.required_text("WARTOSC", f[i_value], max_length=255)
+    def parse(line: int, f: list[str], warnings: list[Warning_]) -> tuple:
+        value = F.required_text("WARTOSC", f[i_value], 255)
         return (
-            F.required_text("ID_KONTRAHENTA", f[i_id], max_length=40),
-            F.required_text("CECHA", f[i_code], max_length=40).upper(),
+            line,
+            F.required_text("ID_KONTRAHENTA", f[i_id], 40),
+            F.required_text("CECHA", f[i_code], 40).upper(),
             value,
             F.attribute_number(value),
             F.attribute_date(value),
@@ -155,17 +158,18 @@ def _obligations_parser(ix: dict[str, int]) -> RowParser:
     (i_id, i_contractor, i_unit, i_kind, i_desc, i_basis, i_doc, i_period, i_due, i_amount,
      i_assessed, i_status) = (ix[n] for n in names)
 
-    def parse(f: list[str], warnings: list[Warning_]) -> tuple:
+    def parse(line: int, f: list[str], warnings: list[Warning_]) -> tuple:
         kind = F.choice("RODZAJ", f[i_kind], _OBLIGATION_KINDS)
         return (
-            F.required_text("ID_NALEZNOSCI", f[i_id], max_length=40),
-            F.required_text("ID_KONTRAHENTA", f[i_contractor], max_length=40),
-            F.required_text("JEDNOSTKA", f[i_unit], max_length=20).upper(),
+            line,
+            F.required_text("ID_NALEZNOSCI", f[i_id], 40),
+            F.required_text("ID_KONTRAHENTA", f[i_contractor], 40),
+            F.required_text("JEDNOSTKA", f[i_unit], 20).upper(),
             kind,
-            F.required_text("OPIS", f[i_desc], max_length=255),
-            F.optional_text("PODSTAWA", f[i_basis], max_length=4000),
-            F.optional_text("NR_DOKUMENTU", f[i_doc], max_length=80),
-            F.optional_text("OKRES", f[i_period], max_length=40),
+            F.required_text("OPIS", f[i_desc], 255),
+            F.optional_text("PODSTAWA", f[i_basis], 4000),
+            F.optional_text("NR_DOKUMENTU", f[i_doc], 80),
+            F.optional_text("OKRES", f[i_period], 40),
             # Costs of a formal reminder have no due date; every other kind has one.
             F.day("TERMIN", f[i_due], required=kind != ObligationKind.REMINDER_COST),
             F.amount("KWOTA", f[i_amount]),
@@ -183,15 +187,16 @@ def _payments_parser(ix: dict[str, int]) -> RowParser:
     names = ("ID_WPLATY", "ID_KONTRAHENTA", "ID_NALEZNOSCI", "DATA", "KWOTA", "SPOSOB", "OPIS")
     i_id, i_contractor, i_obligation, i_date, i_amount, i_method, i_desc = (ix[n] for n in names)
 
-    def parse(f: list[str], warnings: list[Warning_]) -> tuple:
+    def parse(line: int, f: list[str], warnings: list[Warning_]) -> tuple:
         return (
-            F.required_text("ID_WPLATY", f[i_id], max_length=40),
-            F.required_text("ID_KONTRAHENTA", f[i_contractor], max_length=40),
-            F.optional_text("ID_NALEZNOSCI", f[i_obligation], max_length=40),
+            line,
+            F.required_text("ID_WPLATY", f[i_id], 40),
+            F.required_text("ID_KONTRAHENTA", f[i_contractor], 40),
+            F.optional_text("ID_NALEZNOSCI", f[i_obligation], 40),
             F.day("DATA", f[i_date]),
             F.amount("KWOTA", f[i_amount]),
             F.choice("SPOSOB", f[i_method], _METHODS),
-            F.optional_text("OPIS", f[i_desc], max_length=255),
+            F.optional_text("OPIS", f[i_desc], 255),
         )
 
     return parse
@@ -201,17 +206,18 @@ def _appointments_parser(ix: dict[str, int]) -> RowParser:
     names = ("ID_TERMINU", "ID_KONTRAHENTA", "JEDNOSTKA", "DATA", "GODZINA", "OPIS", "MIEJSCE")
     i_id, i_contractor, i_unit, i_date, i_time, i_desc, i_place = (ix[n] for n in names)
 
-    def parse(f: list[str], warnings: list[Warning_]) -> tuple:
+    def parse(line: int, f: list[str], warnings: list[Warning_]) -> tuple:
         starts_at = F.instant("DATA", f"{f[i_date].strip()} {f[i_time].strip()}")
         if starts_at is None:
             raise F.FieldError("DATA", f[i_date], "bad date")
         return (
-            F.required_text("ID_TERMINU", f[i_id], max_length=40),
-            F.required_text("ID_KONTRAHENTA", f[i_contractor], max_length=40),
-            F.required_text("JEDNOSTKA", f[i_unit], max_length=20).upper(),
+            line,
+            F.required_text("ID_TERMINU", f[i_id], 40),
+            F.required_text("ID_KONTRAHENTA", f[i_contractor], 40),
+            F.required_text("JEDNOSTKA", f[i_unit], 20).upper(),
             starts_at,
-            F.optional_text("OPIS", f[i_desc], max_length=255),
-            F.optional_text("MIEJSCE", f[i_place], max_length=120),
+            F.optional_text("OPIS", f[i_desc], 255),
+            F.optional_text("MIEJSCE", f[i_place], 120),
         )
 
     return parse

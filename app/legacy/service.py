@@ -65,7 +65,7 @@ class _AttributeStats:
     lists: Counter = field(default_factory=Counter)
 
     def add(self, staged: tuple) -> None:
-        code, value, number, day = staged[1], staged[2], staged[3], staged[4]
+        code, value, number, day = staged[2], staged[3], staged[4], staged[5]
         self.seen[code] += 1
         self.numbers[code] += number is not None
         self.dates[code] += day is not None
@@ -152,6 +152,7 @@ def _import(run: ImportRun, snapshot: Snapshot) -> None:
         rows.UNITS.name: merge_accounts.merge_units(ctx),
         rows.CONTRACTORS.name: merge_accounts.merge_contractors(ctx, protected[rows.CONTRACTORS.name]),
     }
+    merge_accounts.link_staged_contractors(ctx)
     contacts = merge_accounts.merge_contact_points(ctx)
     consents = merge_accounts.merge_consents(ctx)
     results[rows.ATTRIBUTES.name] = merge_accounts.merge_attributes(ctx, attribute_stats.types())
@@ -182,35 +183,44 @@ def _import(run: ImportRun, snapshot: Snapshot) -> None:
 
 
 def _stage_file(conn, snapshot, spec, counts: FileCounts, rejects, stats) -> None:
+    """Stream one file into its staging table; bad rows go to the rejects with their reason."""
     loader = staging.BulkLoader(conn, spec.table)
+    pending, batch_size, flush = loader.pending, loader.batch_size, loader.flush
+    warnings: list[rows.Warning_] = []
+    n = 0
     with snapshot.open(spec.name) as stream:
         header, body = read_rows(stream, spec.name, spec.columns)
         parse = rows.parser_for(spec, header)
         width = len(header)
-        warnings: list[rows.Warning_] = []
-        for row in body:
-            counts.rows += 1
-            key = row.fields[0].strip()[:255] if row.fields else None
-            if len(row.fields) != width:
-                rejects.add(("error", spec.name, row.line, key, None,
-                             f"{len(row.fields)} of {width}", "wrong column count"))
+        for line, fields in body:
+            n += 1
+            if len(fields) != width:
+                rejects.add(("error", spec.name, line, _row_key(fields), None,
+                             f"{len(fields)} of {width}", "wrong column count"))
                 continue
             try:
-                staged = parse(row.fields, warnings)
+                staged = parse(line, fields, warnings)
             except FieldError as exc:
-                rejects.add(("error", spec.name, row.line, key, exc.field, exc.value[:255],
-                             exc.reason))
+                rejects.add(("error", spec.name, line, _row_key(fields), exc.field,
+                             exc.value[:255], exc.reason))
                 continue
             if warnings:
                 for w in warnings:
-                    rejects.add(("warning", spec.name, row.line, key, w.field, w.value[:255],
-                                 w.reason))
+                    rejects.add(("warning", spec.name, line, _row_key(fields), w.field,
+                                 w.value[:255], w.reason))
                 warnings.clear()
             if stats is not None:
                 stats.add(staged)
-            loader.add((row.line, *staged))
-    loader.flush()
+            pending.append(staged)
+            if len(pending) >= batch_size:
+                flush()
+    flush()
+    counts.rows = n
     staging.index_and_analyze(conn, spec.table)
+
+
+def _row_key(fields: list[str]) -> str | None:
+    return fields[0].strip()[:255] if fields else None
 
 
 def _run_checks(conn: Connection) -> None:

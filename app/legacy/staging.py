@@ -71,7 +71,21 @@ contractors = _table(
     Column("consent_email", Boolean),
     Column("legacy_modified_at", DateTime(timezone=True)),
     Column("status", String(12)),
+    # Filled once the contractors are merged: the id of the row in `contractors`.
+    Column("contractor_id", Integer, info={"derived": True}),
     key=["legacy_id"],
+)
+Index("ix_stg_contractors_contractor_id", contractors.c.contractor_id)
+
+#: Contact points the snapshot gives, one row per contractor, channel and value.
+contacts = Table(
+    "stg_contacts",
+    staging_metadata,
+    Column("contractor_id", Integer),
+    Column("channel", String(10)),
+    Column("value", String(255)),
+    Index("ix_stg_contacts_key", "contractor_id", "channel", "value"),
+    prefixes=["TEMPORARY"],
 )
 
 attributes = _table(
@@ -137,7 +151,7 @@ rejects = Table(
     prefixes=["TEMPORARY"],
 )
 
-ALL = (units, contractors, attributes, obligations, payments, appointments, rejects)
+ALL = (units, contractors, attributes, obligations, payments, appointments, rejects, contacts)
 
 
 def create_tables(conn: Connection) -> None:
@@ -156,6 +170,16 @@ def index_and_analyze(conn: Connection, table: Table) -> None:
         index.create(conn)
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"ANALYZE {table.name}")
+
+
+def analyze_if_grown(conn: Connection, table_name: str, inserted: int, *, threshold: int = 10_000) -> None:
+    """Refresh the planner's statistics of a table that just received many rows.
+
+    Later statements of the same transaction join against it; without this PostgreSQL plans
+    them for the table's old, often empty, size. ANALYZE sees the transaction's own rows.
+    """
+    if inserted >= threshold and conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"ANALYZE {table_name}")
 
 
 def drop_tables(conn: Connection) -> None:
@@ -182,7 +206,7 @@ class BulkLoader:
     def __init__(self, conn: Connection, table: Table, *, batch_size: int = 20_000) -> None:
         self.conn = conn
         self.table = table
-        self.columns = [c.name for c in table.columns]
+        self.columns = [c.name for c in table.columns if not c.info.get("derived")]
         self.batch_size = batch_size
         self.pending: list[tuple] = []
         self.count = 0
@@ -205,7 +229,7 @@ class BulkLoader:
                 insert(self.table), [dict(zip(self.columns, row, strict=True)) for row in self.pending]
             )
         self.count += len(self.pending)
-        self.pending = []
+        self.pending.clear()
 
     def _copy(self, rows: Iterable[tuple]) -> None:
         raw = self.conn.connection.driver_connection
