@@ -1,51 +1,12 @@
-"""Helpers for tests of the staff pages: compiled catalogues, CSRF tokens, signing in."""
+"""Helpers for tests of the staff pages: CSRF tokens, signing in."""
 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-TRANSLATIONS = Path(__file__).resolve().parent.parent / "app" / "translations"
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def compile_catalogues() -> None:
-    """Compile the .po catalogues whose .mo is missing or older (as `make translations` does)."""
-    stale = [
-        po for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po")
-        if not po.with_suffix(".mo").exists() or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
-    ]
-    if stale:
-        pybabel = Path(sys.executable).with_name("pybabel")
-        subprocess.run([str(pybabel), "compile", "-f", "-d", str(TRANSLATIONS)], check=True,
-                       capture_output=True)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def compiled_catalogues() -> None:
-    """The UI catalogues, compiled once per run."""
-    compile_catalogues()
-
-
-@pytest.fixture(autouse=True)
-def fresh_request_globals(app):
-    """Give every test request an empty `g`, as in production.
-
-    The `app` fixture keeps an application context open, and Flask reuses it for test
-    requests, so `g` (Flask-Login's user, Flask-Babel's locale, Flask-WTF's token) would
-    otherwise carry over from one request to the next.
-    """
-    from flask import g
-
-    def clear_g() -> None:
-        for key in list(g):
-            g.pop(key, None)
-
-    app.before_request_funcs.setdefault(None, []).insert(0, clear_g)
 
 
 def csrf_from(html: str) -> str:

@@ -7,6 +7,8 @@ and `TEST_REDIS_URL` are set (the run gets its own database on that server, drop
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -22,7 +24,21 @@ from sqlalchemy import create_engine, make_url, text  # noqa: E402
 from app import create_app  # noqa: E402
 from app.core.config import TestConfig  # noqa: E402
 
-SHARED = Path(__file__).resolve().parent / "fixtures"
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "app" / "translations"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues() -> None:
+    """Compile the UI catalogues whose .mo is missing or stale (as `make translations` does)."""
+    stale = [
+        po for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po")
+        if not po.with_suffix(".mo").exists()
+        or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+    ]
+    if stale:
+        pybabel = Path(sys.executable).with_name("pybabel")
+        subprocess.run([str(pybabel), "compile", "-f", "-d", str(TRANSLATIONS)], check=True,
+                       capture_output=True)
 
 
 def _fresh_postgres_database(base_url: str) -> tuple[str, callable]:
@@ -71,6 +87,9 @@ def app(database_url, tmp_path):
     """The application bound to the test database; every table is emptied afterwards."""
     application = create_app({**_config(database_url), "INSTANCE_DIR": str(tmp_path)})
     application.instance_path = str(tmp_path)
+    # The fixture holds an application context and Flask reuses it for test requests; give
+    # every request an empty `g` (signed-in user, locale, CSRF token) as in production.
+    application.before_request_funcs.setdefault(None, []).insert(0, _clear_request_globals)
     with application.app_context():
         yield application
         from app.core.extensions import db
@@ -78,6 +97,13 @@ def app(database_url, tmp_path):
         db.session.remove()
         _empty_tables(db)
         db.engine.dispose()
+
+
+def _clear_request_globals() -> None:
+    from flask import g
+
+    for key in list(g):
+        g.pop(key, None)
 
 
 def _empty_tables(db) -> None:

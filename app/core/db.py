@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import ParamSpec, TypeVar
 
 from sqlalchemy import DateTime, MetaData, Numeric
-from sqlalchemy.orm import DeclarativeBase, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, registry
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

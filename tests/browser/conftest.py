@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.admin_support import compiled_catalogues  # noqa: F401
-
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [

@@ -11,21 +11,13 @@ from sqlalchemy import select
 
 from app.core.audit import AuditEntry
 from app.legacy.models import ImportIssue, ImportRun
-from tests.admin_support import (  # noqa: F401
-    compile_catalogues,
-    csrf_from,
-    fresh_request_globals,
-    sign_in,
-)
+from tests.admin_support import csrf_from, sign_in
 from tests.factories import create_staff_user
-
-pytestmark = pytest.mark.usefixtures("fresh_request_globals")
 
 
 @pytest.fixture
 def admin_client(client, db):
     """A client signed in as an office admin."""
-    compile_catalogues()
     user = create_staff_user(roles=("admin",))
     db.session.commit()
     assert sign_in(client, user.email).status_code == 302
@@ -112,7 +104,6 @@ def test_upload_of_a_non_zip_is_refused(admin_client, db, monkeypatch):
 
 
 def test_communicator_reads_reports_but_cannot_upload(client, db):
-    compile_catalogues()
     user = create_staff_user(roles=("communicator",))
     db.session.commit()
     sign_in(client, user.email)
