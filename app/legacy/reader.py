@@ -47,6 +47,14 @@ class Snapshot:
             return file_name.lower() in self._members
         return (self.path / file_name).is_file()
 
+    def size_of(self, file_name: str) -> int:
+        """Uncompressed size of one file in bytes (0 when it is missing)."""
+        if not self.has(file_name):
+            return 0
+        if self._zip is not None:
+            return self._zip.getinfo(self._members[file_name.lower()]).file_size
+        return (self.path / file_name).stat().st_size
+
     @contextmanager
     def open(self, file_name: str) -> Iterator[IO[str]]:
         """Open one file of the snapshot as decoded text (CP1250), streaming."""

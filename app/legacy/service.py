@@ -7,28 +7,31 @@ of the bad ones, or (when the snapshot as a whole is unusable) nothing but a fai
 from __future__ import annotations
 
 import logging
+import os
 import time
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, func, insert, select, text
 
-from app.accounts.models import AttributeType, Contractor
+from app.accounts.models import Contractor
 from app.core import audit
 from app.core.clock import utcnow
 from app.core.extensions import db
 from app.core.signals import snapshot_imported
 from app.legacy import checks, merge_accounts, merge_ledger, rows, staging
 from app.legacy.events import ImportContext
-from app.legacy.fields import FieldError, looks_like_list
 from app.legacy.models import ImportIssue, ImportRun
-from app.legacy.reader import Snapshot, SnapshotError, read_rows
+from app.legacy.parallel import stage_in_workers
+from app.legacy.parsing import AttributeStats, parse_file
+from app.legacy.reader import Snapshot, SnapshotError
 
 log = logging.getLogger(__name__)
 
 #: PostgreSQL advisory lock key held while an import runs (imports never overlap).
 IMPORT_LOCK_KEY = 7_314_160
+#: Snapshots at least this large are parsed in worker processes on PostgreSQL.
+PARALLEL_MIN_BYTES = 20 * 1024 * 1024
 #: Rejected rows kept per file in the report; beyond this only the count grows.
 MAX_ISSUES_PER_FILE = 10_000
 
@@ -56,40 +59,12 @@ class FileCounts:
                 "rejected": self.rejected, "warnings": self.warnings}
 
 
-@dataclass
-class _AttributeStats:
-    seen: Counter = field(default_factory=Counter)
-    numbers: Counter = field(default_factory=Counter)
-    dates: Counter = field(default_factory=Counter)
-    flags: Counter = field(default_factory=Counter)
-    lists: Counter = field(default_factory=Counter)
+def import_snapshot(path: str | Path, *, started_by: str | None = None,
+                    workers: int | None = None) -> ImportRun:
+    """Import a snapshot folder or .zip; returns the committed ImportRun (its report).
 
-    def add(self, staged: tuple) -> None:
-        code, value, number, day = staged[2], staged[3], staged[4], staged[5]
-        self.seen[code] += 1
-        self.numbers[code] += number is not None
-        self.dates[code] += day is not None
-        self.flags[code] += value.upper() in ("T", "N")
-        self.lists[code] += looks_like_list(value)
-
-    def types(self) -> dict[str, str]:
-        result = {}
-        for code, n in self.seen.items():
-            if self.flags[code] == n:
-                result[code] = AttributeType.FLAG
-            elif self.numbers[code] == n:
-                result[code] = AttributeType.NUMBER
-            elif self.dates[code] == n:
-                result[code] = AttributeType.DATE
-            elif self.lists[code]:
-                result[code] = AttributeType.LIST
-            else:
-                result[code] = AttributeType.TEXT
-        return {k: str(v) for k, v in result.items()}
-
-
-def import_snapshot(path: str | Path, *, started_by: str | None = None) -> ImportRun:
-    """Import a snapshot folder or .zip; returns the committed ImportRun (its report)."""
+    `workers`: processes that parse in parallel on PostgreSQL (None: two for large snapshots).
+    """
     started = time.monotonic()
     run = ImportRun(source=Path(path).name, started_by=started_by, status="running")
     db.session.add(run)
@@ -97,7 +72,7 @@ def import_snapshot(path: str | Path, *, started_by: str | None = None) -> Impor
     try:
         snapshot = Snapshot(path)
         try:
-            _import(run, snapshot)
+            _import(run, snapshot, workers)
         finally:
             snapshot.close()
     except SnapshotError as exc:
@@ -126,7 +101,7 @@ def _lock(conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": IMPORT_LOCK_KEY})
 
 
-def _import(run: ImportRun, snapshot: Snapshot) -> None:
+def _import(run: ImportRun, snapshot: Snapshot, workers: int | None) -> None:
     # INSERT ... SELECT row counts are only reported when asked for.
     conn = db.session.connection().execution_options(preserve_rowcount=True)
     _lock(conn)
@@ -135,12 +110,16 @@ def _import(run: ImportRun, snapshot: Snapshot) -> None:
         raise SnapshotError(f"missing from snapshot {snapshot.name}: {', '.join(missing)}")
     staging.create_tables(conn)
     counts = {spec.name: FileCounts() for spec in rows.FILES}
-    attribute_stats = _AttributeStats()
-    rejects = staging.BulkLoader(conn, staging.rejects, batch_size=5_000)
-    for spec in rows.FILES:
-        _stage_file(conn, snapshot, spec, counts[spec.name], rejects,
-                    attribute_stats if spec is rows.ATTRIBUTES else None)
-    rejects.flush()
+    attribute_stats = AttributeStats()
+    workers = _worker_count(conn, snapshot, workers)
+    if workers:
+        row_counts: dict[str, int] = {}
+        stage_in_workers(conn, snapshot, workers=workers, row_counts=row_counts,
+                         attribute_stats=attribute_stats)
+        for name, n in row_counts.items():
+            counts[name].rows = n
+    else:
+        _stage_sequentially(conn, snapshot, counts, attribute_stats)
     _run_checks(conn)
 
     ctx = ImportContext(
@@ -182,45 +161,28 @@ def _import(run: ImportRun, snapshot: Snapshot) -> None:
     staging.drop_tables(conn)
 
 
-def _stage_file(conn, snapshot, spec, counts: FileCounts, rejects, stats) -> None:
-    """Stream one file into its staging table; bad rows go to the rejects with their reason."""
-    loader = staging.BulkLoader(conn, spec.table)
-    pending, batch_size, flush = loader.pending, loader.batch_size, loader.flush
-    warnings: list[rows.Warning_] = []
-    n = 0
-    with snapshot.open(spec.name) as stream:
-        header, body = read_rows(stream, spec.name, spec.columns)
-        parse = rows.parser_for(spec, header)
-        width = len(header)
-        for line, fields in body:
-            n += 1
-            if len(fields) != width:
-                rejects.add(("error", spec.name, line, _row_key(fields), None,
-                             f"{len(fields)} of {width}", "wrong column count"))
-                continue
-            try:
-                staged = parse(line, fields, warnings)
-            except FieldError as exc:
-                rejects.add(("error", spec.name, line, _row_key(fields), exc.field,
-                             exc.value[:255], exc.reason))
-                continue
-            if warnings:
-                for w in warnings:
-                    rejects.add(("warning", spec.name, line, _row_key(fields), w.field,
-                                 w.value[:255], w.reason))
-                warnings.clear()
-            if stats is not None:
-                stats.add(staged)
-            pending.append(staged)
-            if len(pending) >= batch_size:
-                flush()
-    flush()
-    counts.rows = n
-    staging.index_and_analyze(conn, spec.table)
+def _stage_sequentially(conn, snapshot, counts: dict[str, FileCounts],
+                        attribute_stats: AttributeStats) -> None:
+    """Parse and load the files one after the other in this process."""
+    rejects = staging.BulkLoader(conn, staging.rejects, batch_size=5_000)
+    for spec in rows.FILES:
+        loader = staging.BulkLoader(conn, spec.table)
+        counts[spec.name].rows = parse_file(
+            snapshot, spec, loader.add, rejects.add,
+            attribute_stats if spec is rows.ATTRIBUTES else None)
+        loader.flush()
+        staging.index_and_analyze(conn, spec.table)
+    rejects.flush()
 
 
-def _row_key(fields: list[str]) -> str | None:
-    return fields[0].strip()[:255] if fields else None
+def _worker_count(conn: Connection, snapshot: Snapshot, requested: int | None) -> int:
+    """Parse in worker processes on PostgreSQL when the snapshot is large enough to gain."""
+    if conn.dialect.name != "postgresql":
+        return 0
+    if requested is not None:
+        return requested
+    size = sum(snapshot.size_of(spec.name) for spec in rows.FILES)
+    return min(2, os.cpu_count() or 1) if size >= PARALLEL_MIN_BYTES else 0
 
 
 def _run_checks(conn: Connection) -> None:

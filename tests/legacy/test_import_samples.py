@@ -105,3 +105,16 @@ def test_contact_points_are_normalised_and_payments_allocated(db, sample):
         ContractorAttribute.code == "NIERUCHOMOSC_M2")).all()
     assert any(a.value_number is not None and Decimal(str(a.value_number)) == Decimal("765.44")
                for a in attrs)
+
+
+def test_parsing_in_worker_processes_gives_the_same_result(db, sample_bad):
+    """On PostgreSQL large snapshots are parsed in worker processes; the outcome is identical."""
+    run = import_snapshot(sample_bad, workers=2)
+    expected = _expected("sample-bad-expected.json")
+
+    errors = db.session.scalars(select(ImportIssue).where(ImportIssue.severity == "error")).all()
+    assert sorted((e.file, e.line, e.reason) for e in errors) == sorted(
+        tuple(e) for e in _expected("sample-bad-expected-errors.json"))
+    assert run.counts["naleznosci.csv"]["rows"] == 108
+    assert _balances(db) == {k: Decimal(v).quantize(Decimal("0.01"))
+                             for k, v in expected["balances"].items()}
