@@ -36,7 +36,7 @@ def _table(name: str, *columns: Column, key: Sequence[str]) -> Table:
         *columns,
         prefixes=["TEMPORARY"],
     )
-    Index(f"ix_{name}_key", *key, "line")
+    Index(f"ix_{name}_key", *(table.c[k] for k in key), table.c.line)
     return table
 
 
