@@ -15,7 +15,9 @@ FEATURES = ("accounts", "legacy", "channels", "audiences", "campaigns", "reminde
 
 def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     """Build the web application; `config` is a config class or a dict of overrides."""
-    app = Flask(__name__, instance_relative_config=False)
+    from app.core.config import INSTANCE_DIR
+
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR.resolve()))
     app.config.from_object(Config)
     if isinstance(config, dict):
         app.config.update(config)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -34,8 +36,11 @@ def serve_command(host: str, port: int) -> None:
     base = f"http://{host}:{port}"
     click.echo("")
     click.echo(f"  Panel urzędu (admin):  {base}/admin")
-    for line in current_app.config.get("DEMO_LOGINS_TEXT", "").splitlines():
-        click.echo(f"  {line}")
+    click.echo(f"  Stan usługi:           {base}/healthz")
+    logins = Path(app.instance_path) / "demo-logins.txt"
+    if logins.exists():
+        for line in logins.read_text(encoding="utf-8").splitlines():
+            click.echo(f"  {line}")
     click.echo("")
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
