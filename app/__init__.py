@@ -54,6 +54,7 @@ def _import_models() -> None:
 
 def _import_tasks() -> None:
     """Declare every actor on the broker (the embedded worker and `worker.py` need them all)."""
+    import app.legacy.inbox  # noqa: F401  (registers its periodic job)
     import app.legacy.tasks  # noqa: F401
 
 
