@@ -36,8 +36,16 @@ def _write_and_import(folder: Path, contractors: int, seed: int) -> None:
         raise click.ClickException(f"importer migawek niedostępny: {exc}") from exc
     started = time.monotonic()
     run = import_snapshot(folder, started_by="demo")
-    click.echo(f"Zaimportowano ({time.monotonic() - started:.1f} s): {run.counts}")
+    if getattr(run, "status", None) == "failed":
+        raise click.ClickException(f"import migawki nie powiódł się: {getattr(run, 'error', '')}")
+    click.echo(f"Zaimportowano migawkę ({time.monotonic() - started:.1f} s):")
+    for name, count in (run.counts or {}).items():
+        text = ", ".join(f"{k} {v}" for k, v in count.items()) if isinstance(count, dict) else count
+        click.echo(f"  {name}: {text}")
     click.echo(f"Odrzucone wiersze: {run.rejected_count}")
+    warnings = getattr(run, "warning_count", 0)
+    if warnings:
+        click.echo(f"Ostrzeżenia (pominięte pola): {warnings}")
 
 
 @demo_cli.command("seed")
@@ -66,7 +74,6 @@ def seed_command(contractors: int, seed: int, if_empty: bool, keep_snapshot: Pat
     created, kept = ensure_demo_users()
     db.session.commit()
     path = write_logins(current_app.instance_path)
-    current_app.config["DEMO_LOGINS_TEXT"] = logins_text()
     click.echo(f"Użytkownicy demonstracyjni: {created} nowych, {kept} istniejących.")
     click.echo(f"Kontrahentów w bazie: {_contractor_count()}. Loginy zapisano w {path}:")
     click.echo(logins_text())
