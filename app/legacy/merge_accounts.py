@@ -140,9 +140,9 @@ def link_staged_contractors(ctx: ImportContext) -> None:
             ["contractor_id", "channel", "value"],
             select(s.c.contractor_id, literal(channel.value), column).where(column.is_not(None)),
         ))
+    staging.index_and_analyze(conn, k)
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("ANALYZE stg_contractors")
-        conn.exec_driver_sql("ANALYZE stg_contacts")
 
 
 def _in_snapshot(contractor_id):
@@ -200,6 +200,7 @@ def merge_contact_points(ctx: ImportContext) -> dict[str, int]:
                                                         cp.c.value == d.c.value))),
             )
         ).rowcount
+    staging.analyze_if_grown(conn, "contact_points", counts["inserted"])
     return counts
 
 
@@ -222,6 +223,7 @@ def merge_consents(ctx: ImportContext) -> dict[str, int]:
                        literal("legacy"), ctx.stamp()).where(~exists(select(literal(1)).where(mine))),
             )
         ).rowcount
+    staging.analyze_if_grown(conn, "consents", counts["inserted"])
     return counts
 
 

@@ -155,12 +155,13 @@ def _merge_allocations(ctx: ImportContext, d) -> None:
     conn.execute(delete(a).where(legacy_payment, ~exists(select(_one()).where(
         wanted.c.payment_id == a.c.payment_id, wanted.c.obligation_id == a.c.obligation_id,
         wanted.c.amount == a.c.amount))))
-    conn.execute(insert(a).from_select(
+    inserted = conn.execute(insert(a).from_select(
         ["payment_id", "obligation_id", "amount"],
         select(wanted.c.payment_id, wanted.c.obligation_id, wanted.c.amount).where(
             ~exists(select(_one()).where(a.c.payment_id == wanted.c.payment_id,
                                          a.c.obligation_id == wanted.c.obligation_id))),
-    ))
+    )).rowcount
+    staging.analyze_if_grown(conn, "allocations", inserted)
 
 
 def merge_appointments(ctx: ImportContext, protected_keys) -> dict[str, int]:
