@@ -54,20 +54,44 @@ def _cancel_missing(ctx, table, source, kind: ChangeKind, subject: str, protecte
     ).rowcount
 
 
-def _desired_obligations():
+def _changed_keys(entity: str):
+    k = staging.changed
+    return select(k.c.legacy_id).where(k.c.entity == entity)
+
+
+def _mark_changed(ctx: ImportContext, entity: str, rows) -> int:
+    """Note the legacy ids of snapshot rows that are new or differ (one pass over the snapshot)."""
+    found = ctx.conn.execute(
+        insert(staging.changed).from_select(["entity", "legacy_id"], rows)).rowcount
+    if found and ctx.conn.dialect.name == "postgresql":
+        ctx.conn.exec_driver_sql("ANALYZE stg_changed")
+    return found
+
+
+def _desired_obligations(*, changed_only: bool = False):
     s, c, u = staging.obligations, Contractor.__table__, Unit.__table__
-    return (
+    query = (
         select(s.c.legacy_id, c.c.id.label("contractor_id"), u.c.id.label("unit_id"),
                *(s.c[n] for n in OBLIGATION_FIELDS[2:]))
         .where(c.c.legacy_id == s.c.contractor_legacy_id, u.c.code == s.c.unit_code)
-        .subquery("desired")
     )
+    if changed_only:
+        query = query.where(s.c.legacy_id.in_(_changed_keys("obligation")))
+    return query.subquery("desired")
 
 
 def merge_obligations(ctx: ImportContext, protected_keys) -> dict[str, int]:
     """Insert, update and cancel obligations, recording what a business would want to know."""
     o, conn = Obligation.__table__, ctx.conn
-    d = _desired_obligations()
+    every = _desired_obligations()
+    found = _mark_changed(ctx, "obligation", select(literal("obligation"), every.c.legacy_id)
+                          .select_from(every.outerjoin(o, o.c.legacy_id == every.c.legacy_id))
+                          .where(or_(o.c.id.is_(None), _differs(o, every, OBLIGATION_FIELDS))))
+    cancelled = _cancel_missing(ctx, o, staging.obligations, ChangeKind.OBLIGATION_CANCELLED,
+                                "obligation", protected_keys)
+    if not found:
+        return {"inserted": 0, "updated": 0, "cancelled": cancelled}
+    d = _desired_obligations(changed_only=True)
     same = o.c.legacy_id == d.c.legacy_id
     subject = literal("obligation:") + d.c.legacy_id
     for kind, column in ((ChangeKind.OBLIGATION_AMOUNT_CHANGED, "amount"),
@@ -82,8 +106,6 @@ def merge_obligations(ctx: ImportContext, protected_keys) -> dict[str, int]:
         update(o).where(same, _differs(o, d, OBLIGATION_FIELDS))
         .values(**{n: d.c[n] for n in OBLIGATION_FIELDS}, updated_at=ctx.stamp())
     ).rowcount
-    cancelled = _cancel_missing(ctx, o, staging.obligations, ChangeKind.OBLIGATION_CANCELLED,
-                                "obligation", protected_keys)
     new = ~exists(select(_one()).where(same))
     record(ctx, select(d.c.contractor_id, literal(ChangeKind.OBLIGATION_NEW.value), subject,
                        literal(None), cast(d.c.amount, String))
@@ -99,23 +121,39 @@ def merge_obligations(ctx: ImportContext, protected_keys) -> dict[str, int]:
     return {"inserted": inserted, "updated": updated, "cancelled": cancelled}
 
 
-def _desired_payments():
+def _desired_payments(*, changed_only: bool = False):
     s, c, o = staging.payments, Contractor.__table__, Obligation.__table__
     joined = s.join(c, c.c.legacy_id == s.c.contractor_legacy_id).outerjoin(
         o, o.c.legacy_id == s.c.obligation_legacy_id)
-    return (
+    query = (
         select(s.c.legacy_id, c.c.id.label("contractor_id"), o.c.unit_id.label("unit_id"),
                o.c.id.label("obligation_id"), s.c.paid_on, s.c.amount, s.c.method,
                s.c.description)
         .select_from(joined)
-        .subquery("desired")
     )
+    if changed_only:
+        query = query.where(s.c.legacy_id.in_(_changed_keys("payment")))
+    return query.subquery("desired")
 
 
 def merge_payments(ctx: ImportContext, protected_keys) -> dict[str, int]:
     """Insert, update and cancel payments and keep each one's allocation as the snapshot says."""
-    p, conn = Payment.__table__, ctx.conn
-    d = _desired_payments()
+    p, a, conn = Payment.__table__, Allocation.__table__, ctx.conn
+    every = _desired_payments()
+    allocation_differs = or_(
+        a.c.obligation_id.is_distinct_from(every.c.obligation_id),
+        and_(every.c.obligation_id.is_not(None), a.c.amount.is_distinct_from(every.c.amount)),
+    )
+    found = _mark_changed(ctx, "payment", select(literal("payment"), every.c.legacy_id)
+                          .select_from(every.outerjoin(p, p.c.legacy_id == every.c.legacy_id)
+                                       .outerjoin(a, a.c.payment_id == p.c.id))
+                          .where(or_(p.c.id.is_(None), p.c.status != RecordStatus.ACTIVE,
+                                     _differs(p, every, PAYMENT_FIELDS), allocation_differs)))
+    cancelled = _cancel_missing(ctx, p, staging.payments, ChangeKind.PAYMENT_CANCELLED, "payment",
+                                protected_keys)
+    if not found:
+        return {"inserted": 0, "updated": 0, "cancelled": cancelled}
+    d = _desired_payments(changed_only=True)
     same = p.c.legacy_id == d.c.legacy_id
     subject = literal("payment:") + d.c.legacy_id
     differs = or_(_differs(p, d, PAYMENT_FIELDS), p.c.status != RecordStatus.ACTIVE)
@@ -124,8 +162,6 @@ def merge_payments(ctx: ImportContext, protected_keys) -> dict[str, int]:
         .values(**{n: d.c[n] for n in PAYMENT_FIELDS}, status=RecordStatus.ACTIVE,
                 updated_at=ctx.stamp())
     ).rowcount
-    cancelled = _cancel_missing(ctx, p, staging.payments, ChangeKind.PAYMENT_CANCELLED, "payment",
-                                protected_keys)
     new = ~exists(select(_one()).where(same))
     record(ctx, select(d.c.contractor_id, literal(ChangeKind.PAYMENT_NEW.value), subject,
                        literal(None), cast(d.c.amount, String))
@@ -139,22 +175,27 @@ def merge_payments(ctx: ImportContext, protected_keys) -> dict[str, int]:
     ).rowcount
     staging.analyze_if_grown(conn, "payments", inserted)
     _merge_allocations(ctx, d)
-    return {"inserted": inserted, "updated": updated, "cancelled": cancelled}
+    # A payment whose allocation alone changed is an updated row too.
+    return {"inserted": inserted, "updated": max(updated, found - inserted), "cancelled": cancelled}
 
 
 def _merge_allocations(ctx: ImportContext, d) -> None:
-    """A legacy payment settles the obligation it names, for its whole amount."""
+    """A legacy payment settles the obligation it names, for its whole amount.
+
+    `d` holds the changed payments only; their allocations are replaced where they differ.
+    """
     p, a, conn = Payment.__table__, Allocation.__table__, ctx.conn
     wanted = (
         select(p.c.id.label("payment_id"), d.c.obligation_id, d.c.amount)
         .where(p.c.legacy_id == d.c.legacy_id, d.c.obligation_id.is_not(None))
         .subquery("wanted")
     )
-    legacy_payment = exists(select(_one()).where(p.c.id == a.c.payment_id, p.c.source == "legacy",
-                                                 p.c.legacy_id.is_not(None)))
-    conn.execute(delete(a).where(legacy_payment, ~exists(select(_one()).where(
-        wanted.c.payment_id == a.c.payment_id, wanted.c.obligation_id == a.c.obligation_id,
-        wanted.c.amount == a.c.amount))))
+    changed_payment = p.c.legacy_id.in_(_changed_keys("payment"))
+    conn.execute(delete(a).where(
+        a.c.payment_id.in_(select(p.c.id).where(changed_payment, p.c.source == "legacy")),
+        ~exists(select(_one()).where(
+            wanted.c.payment_id == a.c.payment_id, wanted.c.obligation_id == a.c.obligation_id,
+            wanted.c.amount == a.c.amount))))
     inserted = conn.execute(insert(a).from_select(
         ["payment_id", "obligation_id", "amount"],
         select(wanted.c.payment_id, wanted.c.obligation_id, wanted.c.amount).where(

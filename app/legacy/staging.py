@@ -151,7 +151,21 @@ rejects = Table(
     prefixes=["TEMPORARY"],
 )
 
-ALL = (units, contractors, attributes, obligations, payments, appointments, rejects, contacts)
+#: Legacy ids of snapshot rows that are new or differ from their record, per entity: found in
+#: one pass, so the statements that write touch only these (none for an identical snapshot).
+changed = Table(
+    "stg_changed",
+    staging_metadata,
+    Column("entity", String(20)),
+    Column("legacy_id", String(40)),
+    Index("ix_stg_changed_key", "entity", "legacy_id"),
+    prefixes=["TEMPORARY"],
+)
+
+ALL = (units, contractors, attributes, obligations, payments, appointments, rejects, contacts,
+       changed)
+#: Tables filled in bulk: their indexes are built after the load (see index_and_analyze).
+BULK_LOADED = (units, contractors, attributes, obligations, payments, appointments, contacts)
 
 
 def create_tables(conn: Connection) -> None:
@@ -159,7 +173,7 @@ def create_tables(conn: Connection) -> None:
     for table in ALL:
         conn.execute(_drop_sql(table))
         table.create(conn)
-    for table in ALL:
+    for table in BULK_LOADED:
         for index in table.indexes:
             conn.execute(_drop_index_sql(index))
 

@@ -125,3 +125,18 @@ def test_rejected_row_does_not_cancel_what_it_describes(db, sample):
     ob = db.session.scalars(select(Obligation).where(Obligation.legacy_id == "N00000012")).one()
     assert ob.status == RecordStatus.ACTIVE and ob.amount == Decimal("67.00")
     assert run.change_count == 0
+
+
+def test_payment_moved_to_another_obligation_moves_its_allocation(db, sample):
+    from app.accounts.models import Allocation
+
+    import_snapshot(sample)
+    edit_file(sample, "wplaty.csv", lambda t: t.replace(
+        "W00000001;K000001;N00000001;", "W00000001;K000001;N00000012;"))
+    run = import_snapshot(sample)
+
+    payment = db.session.scalars(select(Payment).where(Payment.legacy_id == "W00000001")).one()
+    settled = db.session.scalars(select(Obligation.legacy_id).join(Allocation).where(
+        Allocation.payment_id == payment.id)).all()
+    assert settled == ["N00000012"]
+    assert run.counts["wplaty.csv"]["unchanged"] == 165
