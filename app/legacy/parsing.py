@@ -34,6 +34,15 @@ class AttributeStats:
         self.flags[code] += value.upper() in ("T", "N")
         self.lists[code] += looks_like_list(value)
 
+    def as_dict(self) -> dict[str, dict[str, int]]:
+        """The counts as plain data (to pass between processes)."""
+        return {name: dict(getattr(self, name)) for name in ("seen", "numbers", "dates", "flags", "lists")}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, dict[str, int]]) -> AttributeStats:
+        """Counts read back from `as_dict`."""
+        return cls(**{name: Counter(values) for name, values in data.items()})
+
     def merge(self, other: AttributeStats) -> None:
         """Add another file's counts to these."""
         for name in ("seen", "numbers", "dates", "flags", "lists"):

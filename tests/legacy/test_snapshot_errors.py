@@ -55,3 +55,10 @@ def test_cli_exits_with_status_1_on_a_failed_import(app, db, tmp_path):
     result = app.test_cli_runner().invoke(args=["legacy", "import", str(empty)])
     assert result.exit_code == 1
     assert db.session.scalar(select(ImportRun.status)) == "failed"
+
+
+def test_missing_column_is_reported_the_same_when_parsed_in_workers(db, sample):
+    edit_file(sample, "wplaty.csv", lambda t: t.replace("SPOSOB", "SPOSOB_PLATNOSCI", 1))
+    run = import_snapshot(sample, workers=2)
+    assert run.status == "failed"
+    assert run.error == "wplaty.csv: line 1: missing column(s) SPOSOB"
