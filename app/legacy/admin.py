@@ -81,7 +81,7 @@ def run_details(run: ImportRun, severity: str | None) -> dict[str, Any]:
     issues = db.session.scalars(
         query.order_by(ImportIssue.file, ImportIssue.line, ImportIssue.id).limit(5000)
     ).all()
-    files = sorted((run.counts or {}).items())
+    files = sorted((k, v) for k, v in (run.counts or {}).items() if k.endswith(".csv"))
     return {
         "run": run,
         "files": files,

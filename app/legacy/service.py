@@ -109,6 +109,7 @@ def _import(run: ImportRun, snapshot: Snapshot, workers: int | None) -> None:
     if missing:
         raise SnapshotError(f"missing from snapshot {snapshot.name}: {', '.join(missing)}")
     staging.create_tables(conn)
+    clock = _PhaseClock()
     counts = {spec.name: FileCounts() for spec in rows.FILES}
     attribute_stats = AttributeStats()
     workers = _worker_count(conn, snapshot, workers)
@@ -120,7 +121,9 @@ def _import(run: ImportRun, snapshot: Snapshot, workers: int | None) -> None:
             counts[name].rows = n
     else:
         _stage_sequentially(conn, snapshot, counts, attribute_stats)
+    clock.lap("staging")
     _run_checks(conn)
+    clock.lap("checks")
 
     ctx = ImportContext(
         conn=conn, run_id=run.id, now=utcnow(),
@@ -134,9 +137,13 @@ def _import(run: ImportRun, snapshot: Snapshot, workers: int | None) -> None:
     merge_accounts.link_staged_contractors(ctx)
     contacts = merge_accounts.merge_contact_points(ctx)
     consents = merge_accounts.merge_consents(ctx)
+    clock.lap("contractors")
     results[rows.ATTRIBUTES.name] = merge_accounts.merge_attributes(ctx, attribute_stats.types())
+    clock.lap("attributes")
     results[rows.OBLIGATIONS.name] = merge_ledger.merge_obligations(ctx, protected[rows.OBLIGATIONS.name])
+    clock.lap("obligations")
     results[rows.PAYMENTS.name] = merge_ledger.merge_payments(ctx, protected[rows.PAYMENTS.name])
+    clock.lap("payments")
     results[rows.APPOINTMENTS.name] = merge_ledger.merge_appointments(
         ctx, protected[rows.APPOINTMENTS.name])
 
@@ -153,12 +160,28 @@ def _import(run: ImportRun, snapshot: Snapshot, workers: int | None) -> None:
     run.counts = {name: c.as_dict() for name, c in counts.items()}
     run.counts["contacts"] = contacts
     run.counts["consents"] = consents
+    clock.lap("report")
+    run.counts["seconds"] = clock.laps
     run.rows_written = written + run.change_count
     run.rejected_count = sum(c.rejected for c in counts.values())
     run.warning_count = sum(c.warnings for c in counts.values())
     run.status = "done"
     run.finished_at = utcnow()
     staging.drop_tables(conn)
+
+
+class _PhaseClock:
+    """Seconds spent per phase of an import, kept in its report."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.monotonic()
+
+    def lap(self, phase: str) -> None:
+        now = time.monotonic()
+        self.laps[phase] = round(now - self._last, 2)
+        self._last = now
+        log.info("legacy import: %s took %.1f s", phase, self.laps[phase])
 
 
 def _stage_sequentially(conn, snapshot, counts: dict[str, FileCounts],
