@@ -46,9 +46,11 @@ def _cancel_missing(ctx, table, source, kind: ChangeKind, subject: str, protecte
         ~exists(select(_one()).where(source.c.legacy_id == table.c.legacy_id)),
         table.c.legacy_id.not_in(protected_keys),
     )
-    record(ctx, select(table.c.contractor_id, literal(kind.value),
-                       literal(subject + ":") + table.c.legacy_id, table.c.status,
-                       literal(RecordStatus.CANCELLED.value)).where(missing))
+    found = record(ctx, select(table.c.contractor_id, literal(kind.value),
+                               literal(subject + ":") + table.c.legacy_id, table.c.status,
+                               literal(RecordStatus.CANCELLED.value)).where(missing))
+    if not found:  # one event per missing row: none recorded, nothing to cancel
+        return 0
     return ctx.conn.execute(
         update(table).where(missing).values(status=RecordStatus.CANCELLED, updated_at=ctx.stamp())
     ).rowcount
