@@ -15,27 +15,12 @@ import resource
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, make_url, text
+from app.core.databases import create_scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache"
-
-
-def _fresh_database(base_url: str) -> tuple[str, callable]:
-    url = make_url(base_url)
-    name = f"pw_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
 
 
 def _snapshot(contractors: int) -> Path:
@@ -68,7 +53,7 @@ def main() -> None:
     base = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     folder = _snapshot(contractors)
     sizes = {p.name: sum(1 for _ in p.open("rb")) - 1 for p in sorted(folder.glob("*.csv"))}
-    url, drop = _fresh_database(base)
+    url, drop = create_scratch_database(base, prefix="pw_bench")
     env = {**os.environ, "DATABASE_URL": url, "FLASK_APP": "app:create_app",
            "EMBEDDED_WORKER": "0", "EMBEDDED_SCHEDULER": "0"}
     env.pop("REDIS_URL", None)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -19,10 +18,11 @@ if os.environ.get("TEST_REDIS_URL"):
 else:
     os.environ.pop("REDIS_URL", None)
 
-from sqlalchemy import create_engine, make_url, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.core.config import TestConfig  # noqa: E402
+from app.core.databases import create_scratch_database  # noqa: E402
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "app" / "translations"
 
@@ -41,27 +41,12 @@ def compiled_catalogues() -> None:
                        capture_output=True)
 
 
-def _fresh_postgres_database(base_url: str) -> tuple[str, callable]:
-    url = make_url(base_url)
-    name = f"pw_test_{uuid.uuid4().hex[:10]}"
-    admin_engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin_engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin_engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin_engine.dispose()
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
-
-
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     """A database for this test run with the schema built by `flask db upgrade`."""
     base = os.environ.get("TEST_DATABASE_URL")
     if base:
-        url, drop = _fresh_postgres_database(base)
+        url, drop = create_scratch_database(base, prefix="pw_test")
     else:
         url, drop = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}", lambda: None
     app = create_app(_config(url))
