@@ -70,6 +70,9 @@ def main() -> None:
           f"{first['changes']:,} change events, {first['rejected']} rejected)  target < 60 s")
     print(f"  re-import:      {again_s:7.1f} s  ({again['rows_written']:,} rows written, "
           f"{again['changes']} change events)  target < 30 s, 0 rows")
+    for label, report in (("first", first), ("again", again)):
+        phases = report["files"].get("seconds", {})
+        print(f"    {label} by phase: " + ", ".join(f"{k} {v:.1f} s" for k, v in phases.items()))
     print(f"  peak memory:    {max(first_mb, again_mb):7d} MB (RSS of the import process)  "
           f"target < 300 MB")
 

@@ -70,7 +70,8 @@ def _config(url: str) -> dict:
 @pytest.fixture
 def app(database_url, tmp_path):
     """The application bound to the test database; every table is emptied afterwards."""
-    application = create_app({**_config(database_url), "INSTANCE_DIR": str(tmp_path)})
+    application = create_app({**_config(database_url), "INSTANCE_DIR": str(tmp_path),
+                              "LEGACY_INBOX": str(tmp_path / "legacy-inbox")})
     application.instance_path = str(tmp_path)
     # The fixture holds an application context and Flask reuses it for test requests; give
     # every request an empty `g` (signed-in user, locale, CSRF token) as in production.

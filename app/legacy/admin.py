@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, request
+from flask import abort, flash, redirect, request
 from flask_admin import Admin, expose
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_admin.helpers import get_redirect_target
@@ -25,6 +25,7 @@ from app.core.db import transactional
 from app.core.extensions import db
 from app.core.roles import Role
 from app.core.templating import format_instant
+from app.legacy.inbox import PROCESSING, inbox_path
 from app.legacy.models import ImportIssue, ImportRun
 
 RUN_STATUS_LABELS = {"running": _l("running"), "done": _l("done"), "failed": _l("failed")}
@@ -45,8 +46,9 @@ def _instant(view, context, model, name):
 
 
 def inbox_dir() -> Path:
-    """The folder uploaded snapshots wait in for the worker."""
-    path = Path(current_app.instance_path) / "legacy-inbox"
+    """Where uploaded snapshots wait for the worker: the inbox's `processing/`, already claimed,
+    so the inbox job never queues them a second time."""
+    path = inbox_path() / PROCESSING
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -83,7 +83,7 @@ def test_upload_saves_the_zip_and_queues_the_import(admin_client, db, app, monke
     assert "Przyjęto eksport eksport.zip" in response.get_data(as_text=True)
     (path,), kwargs = sent[0]
     saved = Path(path)
-    assert saved.parent == Path(app.instance_path) / "legacy-inbox"
+    assert saved.parent == Path(app.config["LEGACY_INBOX"]) / "processing"
     assert saved.name.startswith("upload-") and saved.suffix == ".zip" and saved.exists()
     assert kwargs == {"started_by": admin_client.user.email}
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "legacy.snapshot_uploaded"))
