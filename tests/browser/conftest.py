@@ -31,10 +31,15 @@ def live_server(app):
 
 @pytest.fixture
 def browser_page():
-    """A fresh page of a headless chromium (skipped when chromium or Playwright is missing)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
+    """A fresh page of a headless chromium; fails loudly when chromium is missing.
+
+    `make test` installs Debian's chromium first (`make browser`); `make test-fast` leaves
+    the browser tests out.
+    """
+    from playwright import sync_api
+
     if not shutil.which(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+        pytest.fail(f"{CHROMIUM} is not installed: run `make browser` (apt-get install chromium)")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="pl-PL")
