@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, DateTime, Select, String, cast, insert, literal, null
+from sqlalchemy import Connection, DateTime, Select, insert, literal, or_
 
 from app.accounts.models import ChangeEvent
 
@@ -28,9 +28,9 @@ class ImportContext:
         return literal(self.now, DateTime(timezone=True))
 
 
-def as_text(column):
-    """A column as text for an event's old/new value (NULL stays NULL)."""
-    return cast(column, String) if column is not None else null()
+def differs(target, source, names):
+    """True where any of the named columns differs between a record and its snapshot row."""
+    return or_(*(target.c[n].is_distinct_from(source.c[n]) for n in names))
 
 
 def record(ctx: ImportContext, query: Select) -> int:

@@ -20,6 +20,7 @@ from sqlalchemy import (
 
 from app.accounts.models import (
     AttributeDefinition,
+    ChangeEvent,
     ChangeKind,
     Channel,
     Consent,
@@ -30,7 +31,7 @@ from app.accounts.models import (
     Unit,
 )
 from app.legacy import staging
-from app.legacy.events import ImportContext, record
+from app.legacy.events import ImportContext, differs, record
 
 UNIT_FIELDS = ("name", "nip", "account_nrb", "address")
 CONTRACTOR_FIELDS = ("kind", "name", "nip", "regon", "pesel", "street", "house_no", "flat_no",
@@ -38,10 +39,6 @@ CONTRACTOR_FIELDS = ("kind", "name", "nip", "regon", "pesel", "street", "house_n
 # Fields whose change is news for the business (others, like the modification stamp, are not).
 NOTABLE_CONTRACTOR_FIELDS = ("name", "nip", "regon", "street", "house_no", "flat_no",
                              "postal_code", "city", "status")
-
-
-def _differs(target, source, names):
-    return or_(*(target.c[n].is_distinct_from(source.c[n]) for n in names))
 
 
 def merge_units(ctx: ImportContext) -> dict[str, int]:
@@ -56,7 +53,7 @@ def merge_units(ctx: ImportContext) -> dict[str, int]:
     ).rowcount
     updated = conn.execute(
         update(u)
-        .where(u.c.code == s.c.code, or_(_differs(u, s, UNIT_FIELDS), u.c.is_active.is_(False)))
+        .where(u.c.code == s.c.code, or_(differs(u, s, UNIT_FIELDS), u.c.is_active.is_(False)))
         .values(**{n: s.c[n] for n in UNIT_FIELDS}, is_active=True, updated_at=ctx.stamp())
     ).rowcount
     cancelled = conn.execute(
@@ -78,7 +75,7 @@ def merge_contractors(ctx: ImportContext, protected_keys) -> dict[str, int]:
     if changed:
         updated = conn.execute(
             update(c)
-            .where(c.c.legacy_id == s.c.legacy_id, _differs(c, s, CONTRACTOR_FIELDS))
+            .where(c.c.legacy_id == s.c.legacy_id, differs(c, s, CONTRACTOR_FIELDS))
             .values(**{n: s.c[n] for n in CONTRACTOR_FIELDS}, updated_at=ctx.stamp())
         ).rowcount
     missing = and_(
@@ -110,7 +107,7 @@ def _record_contractor_changes(ctx: ImportContext) -> int:
     rows = ctx.conn.execute(
         select(c.c.id, *(c.c[n] for n in NOTABLE_CONTRACTOR_FIELDS),
                *(s.c[n].label(f"new_{n}") for n in NOTABLE_CONTRACTOR_FIELDS))
-        .where(c.c.legacy_id == s.c.legacy_id, _differs(c, s, CONTRACTOR_FIELDS))
+        .where(c.c.legacy_id == s.c.legacy_id, differs(c, s, CONTRACTOR_FIELDS))
     ).all()
     events = []
     for row in rows:
@@ -125,8 +122,6 @@ def _record_contractor_changes(ctx: ImportContext) -> int:
                 "import_run_id": ctx.run_id, "created_at": ctx.now,
             })
     if events:
-        from app.accounts.models import ChangeEvent
-
         ctx.conn.execute(insert(ChangeEvent.__table__), events)
     return len(rows)
 

@@ -19,16 +19,12 @@ from app.accounts.models import (
     Unit,
 )
 from app.legacy import staging
-from app.legacy.events import ImportContext, record
+from app.legacy.events import ImportContext, differs, record
 
 OBLIGATION_FIELDS = ("contractor_id", "unit_id", "kind", "description", "basis", "document_no",
                      "period", "due_on", "amount", "assessed_on", "status")
 PAYMENT_FIELDS = ("contractor_id", "unit_id", "paid_on", "amount", "method", "description")
 APPOINTMENT_FIELDS = ("contractor_id", "unit_id", "starts_at", "description", "place")
-
-
-def _differs(target, source, names):
-    return or_(*(target.c[n].is_distinct_from(source.c[n]) for n in names))
 
 
 def _one():
@@ -88,7 +84,7 @@ def merge_obligations(ctx: ImportContext, protected_keys) -> dict[str, int]:
     every = _desired_obligations()
     found = _mark_changed(ctx, "obligation", select(literal("obligation"), every.c.legacy_id)
                           .select_from(every.outerjoin(o, o.c.legacy_id == every.c.legacy_id))
-                          .where(or_(o.c.id.is_(None), _differs(o, every, OBLIGATION_FIELDS))))
+                          .where(or_(o.c.id.is_(None), differs(o, every, OBLIGATION_FIELDS))))
     cancelled = _cancel_missing(ctx, o, staging.obligations, ChangeKind.OBLIGATION_CANCELLED,
                                 "obligation", protected_keys)
     if not found:
@@ -105,7 +101,7 @@ def merge_obligations(ctx: ImportContext, protected_keys) -> dict[str, int]:
                        o.c.status, d.c.status)
            .where(same, o.c.status == RecordStatus.ACTIVE, d.c.status == RecordStatus.CANCELLED))
     updated = conn.execute(
-        update(o).where(same, _differs(o, d, OBLIGATION_FIELDS))
+        update(o).where(same, differs(o, d, OBLIGATION_FIELDS))
         .values(**{n: d.c[n] for n in OBLIGATION_FIELDS}, updated_at=ctx.stamp())
     ).rowcount
     new = ~exists(select(_one()).where(same))
@@ -150,7 +146,7 @@ def merge_payments(ctx: ImportContext, protected_keys) -> dict[str, int]:
                           .select_from(every.outerjoin(p, p.c.legacy_id == every.c.legacy_id)
                                        .outerjoin(a, a.c.payment_id == p.c.id))
                           .where(or_(p.c.id.is_(None), p.c.status != RecordStatus.ACTIVE,
-                                     _differs(p, every, PAYMENT_FIELDS), allocation_differs)))
+                                     differs(p, every, PAYMENT_FIELDS), allocation_differs)))
     cancelled = _cancel_missing(ctx, p, staging.payments, ChangeKind.PAYMENT_CANCELLED, "payment",
                                 protected_keys)
     if not found:
@@ -158,9 +154,9 @@ def merge_payments(ctx: ImportContext, protected_keys) -> dict[str, int]:
     d = _desired_payments(changed_only=True)
     same = p.c.legacy_id == d.c.legacy_id
     subject = literal("payment:") + d.c.legacy_id
-    differs = or_(_differs(p, d, PAYMENT_FIELDS), p.c.status != RecordStatus.ACTIVE)
+    changed = or_(differs(p, d, PAYMENT_FIELDS), p.c.status != RecordStatus.ACTIVE)
     updated = conn.execute(
-        update(p).where(same, differs)
+        update(p).where(same, changed)
         .values(**{n: d.c[n] for n in PAYMENT_FIELDS}, status=RecordStatus.ACTIVE,
                 updated_at=ctx.stamp())
     ).rowcount
@@ -217,12 +213,12 @@ def merge_appointments(ctx: ImportContext, protected_keys) -> dict[str, int]:
          .subquery("desired"))
     same = t.c.legacy_id == d.c.legacy_id
     subject = literal("appointment:") + d.c.legacy_id
-    differs = or_(_differs(t, d, APPOINTMENT_FIELDS), t.c.status != RecordStatus.ACTIVE)
+    changed = or_(differs(t, d, APPOINTMENT_FIELDS), t.c.status != RecordStatus.ACTIVE)
     record(ctx, select(d.c.contractor_id, literal(ChangeKind.APPOINTMENT_CHANGED.value), subject,
                        cast(t.c.starts_at, String), cast(d.c.starts_at, String))
-           .where(same, differs))
+           .where(same, changed))
     updated = conn.execute(
-        update(t).where(same, differs)
+        update(t).where(same, changed)
         .values(**{n: d.c[n] for n in APPOINTMENT_FIELDS}, status=RecordStatus.ACTIVE,
                 updated_at=ctx.stamp())
     ).rowcount

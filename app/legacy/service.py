@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, func, insert, select, text
 
-from app.accounts.models import Contractor
+from app.accounts.models import ChangeEvent, Contractor
 from app.core import audit
 from app.core.clock import utcnow
 from app.core.extensions import db
@@ -153,8 +153,6 @@ def _import(run: ImportRun, snapshot: Snapshot, workers: int | None) -> None:
             setattr(counts[name], key, value)
     written = sum(sum(r.values()) for r in results.values())
     written += sum(contacts.values()) + sum(consents.values())
-    from app.accounts.models import ChangeEvent
-
     run.change_count = conn.scalar(
         select(func.count()).select_from(ChangeEvent).where(ChangeEvent.import_run_id == run.id))
     run.counts = {name: c.as_dict() for name, c in counts.items()}
