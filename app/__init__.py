@@ -48,12 +48,15 @@ def _ensure_sqlite_folder(url: str) -> None:
 def _import_models() -> None:
     """Import every model module so the metadata is complete (for Alembic and the admin)."""
     import app.accounts.models  # noqa: F401
+    import app.channels.models  # noqa: F401
     import app.core.audit  # noqa: F401
     import app.legacy.models  # noqa: F401
 
 
 def _import_tasks() -> None:
     """Declare every actor on the broker (the embedded worker and `worker.py` need them all)."""
+    import app.channels.reconcile  # noqa: F401  (registers its periodic job)
+    import app.channels.tasks  # noqa: F401
     import app.legacy.inbox  # noqa: F401  (registers its periodic job)
     import app.legacy.tasks  # noqa: F401
 
@@ -68,6 +71,7 @@ def _select_locale() -> str:
 
 
 def _init_extensions(app: Flask) -> None:
+    from app.core.db import install_commit_hooks
     from app.core.extensions import babel, csrf, db, limiter, login_manager, ma, migrate
     from app.core.templating import register_filters
 
@@ -79,6 +83,7 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     register_filters(app)
+    install_commit_hooks()
 
     from app.accounts.auth import load_user
 

@@ -16,7 +16,9 @@ from dramatiq.middleware import Middleware
 #: Queue names, one constant each; every queue must have a consumer (see tests/test_worker.py).
 QUEUE_DEFAULT = "default"
 QUEUE_IMPORTS = "imports"
-ALL_QUEUES = (QUEUE_DEFAULT, QUEUE_IMPORTS)
+QUEUE_MESSAGES = "messages"  # batches of outbox message ids
+QUEUE_URGENT = "urgent"  # urgent messages (disaster alerts): a worker of their own goes first
+ALL_QUEUES = (QUEUE_URGENT, QUEUE_MESSAGES, QUEUE_DEFAULT, QUEUE_IMPORTS)
 
 
 class AppContextMiddleware(Middleware):

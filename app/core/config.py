@@ -48,6 +48,44 @@ class Config:
     # Where `flask legacy import` without a path and the nightly job look for snapshots.
     LEGACY_INBOX = os.environ.get("LEGACY_INBOX", str(INSTANCE_DIR / "legacy-inbox"))
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+
+    # --- Channels: providers (unset token/key = the outbox provider), rates and batches ---
+    SMSAPI_TOKEN = os.environ.get("SMSAPI_TOKEN", "")
+    SMSAPI_URL = os.environ.get("SMSAPI_URL", "https://api.smsapi.pl/")
+    SMSAPI_RATE = float(os.environ.get("SMSAPI_RATE", "50"))  # requests per second, all workers
+    SMSAPI_BATCH = int(os.environ.get("SMSAPI_BATCH", "500"))  # numbers per request
+    SENDGRID_API_KEY = os.environ.get("SENDGRID_API_KEY", "")
+    SENDGRID_URL = os.environ.get("SENDGRID_URL", "https://api.sendgrid.com")
+    SENDGRID_RATE = float(os.environ.get("SENDGRID_RATE", "20"))  # requests per second
+    SENDGRID_BATCH = int(os.environ.get("SENDGRID_BATCH", "1000"))  # personalizations per request
+    # The public key of SendGrid's signed Event Webhook (base64 DER, from SendGrid's settings).
+    SENDGRID_WEBHOOK_PUBLIC_KEY = os.environ.get("SENDGRID_WEBHOOK_PUBLIC_KEY", "")
+    SENDGRID_EVENT_MAX_AGE = int(os.environ.get("SENDGRID_EVENT_MAX_AGE", "600"))  # seconds
+    PROVIDER_TIMEOUT = float(os.environ.get("PROVIDER_TIMEOUT", "30"))  # seconds per request
+    # Secret part of the SMSAPI callback URLs (/hooks/smsapi/<secret>/...).
+    WEBHOOK_SECRET = os.environ.get("WEBHOOK_SECRET", "")
+    SMS_SENDER = os.environ.get("SMS_SENDER", "")  # registered sender name; empty = SMSAPI default
+    SMS_MAX_PARTS = int(os.environ.get("SMS_MAX_PARTS", "6"))
+    SMS_PRICE_PER_PART = os.environ.get("SMS_PRICE_PER_PART", "0.16")  # PLN, for estimates
+    SMS_ALLOW_FOREIGN = _flag("SMS_ALLOW_FOREIGN", False)
+    SMS_ALLOW_NON_MOBILE = _flag("SMS_ALLOW_NON_MOBILE", False)
+    SMS_HELP_TEXT = os.environ.get(
+        "SMS_HELP_TEXT",
+        "Urzad Miasta: powiadomienia o terminach i wydarzeniach. STOP - wypisanie, START - "
+        "ponowne zapisanie. Pytania: odpisz na ten numer.",
+    )
+    MAIL_FROM = os.environ.get("MAIL_FROM", "powiadomienia@urzad.example.pl")
+    MAIL_FROM_NAME = os.environ.get("MAIL_FROM_NAME", "Urząd Miasta")
+    # Non-urgent messages due in these hours (Europe/Warsaw) wait for the end of them.
+    QUIET_HOURS = os.environ.get("QUIET_HOURS", "20:00-08:00")
+    MESSAGE_BATCH = int(os.environ.get("MESSAGE_BATCH", "500"))  # message ids per worker task
+    MESSAGE_MAX_ATTEMPTS = int(os.environ.get("MESSAGE_MAX_ATTEMPTS", "8"))
+    RETRY_BASE_SECONDS = float(os.environ.get("RETRY_BASE_SECONDS", "15"))
+    # A message `created` and queued this long ago, or `sending` this long, is looked at again.
+    STALE_QUEUED_SECONDS = int(os.environ.get("STALE_QUEUED_SECONDS", "600"))
+    STUCK_SENDING_SECONDS = int(os.environ.get("STUCK_SENDING_SECONDS", "900"))
+    # Bounces, drops and spam reports after which an email address is no longer used.
+    EMAIL_FAILURES_BEFORE_UNUSABLE = int(os.environ.get("EMAIL_FAILURES_BEFORE_UNUSABLE", "1"))
     TESTING = False
 
 

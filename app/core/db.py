@@ -59,3 +59,45 @@ def transactional(func: Callable[P, R]) -> Callable[P, R]:
             info["transactional_depth"] = depth
 
     return wrapper
+
+
+def after_commit(callback: Callable[[], object]) -> None:
+    """Run `callback` once the current transaction commits; it is dropped on rollback.
+
+    This is how work is enqueued "only after the database commit": a worker must never
+    pick up an id whose row it cannot see yet.
+    """
+    from app.core.extensions import db
+
+    db.session.info.setdefault("after_commit", []).append(callback)
+
+
+def _run_after_commit(session) -> None:
+    callbacks = session.info.pop("after_commit", [])
+    for callback in callbacks:
+        callback()
+
+
+def _drop_after_commit(session) -> None:
+    session.info.pop("after_commit", None)
+
+
+def install_commit_hooks() -> None:
+    """Wire `after_commit` into every SQLAlchemy session (called once by `create_app`)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "after_commit", _run_after_commit):
+        event.listen(Session, "after_commit", _run_after_commit)
+        event.listen(Session, "after_rollback", _drop_after_commit)
+
+
+def insert_ignoring_duplicates(table, index_elements: list[str]):
+    """An INSERT that silently skips rows whose unique key exists (PostgreSQL and SQLite)."""
+    from app.core.extensions import db
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table).on_conflict_do_nothing(index_elements=index_elements)

@@ -1,0 +1,165 @@
+"""Putting messages into the outbox and handing their ids to the workers.
+
+Every feature sends through here: `create_messages` writes one row per recipient, channel and
+purpose (a repeated idempotency key is a no-op) inside the caller's transaction, and the ids
+are queued in batches once that transaction commits. Rows that are due later (quiet hours,
+schedules) are queued by the dispatcher when their time comes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from app.accounts.contacts import ContactError, normalise_email, normalise_phone
+from app.channels.models import ChannelPolicy, Message, MessageStatus
+from app.channels.quiet_hours import QuietHours
+from app.channels.sms_text import transliterate
+from app.core.clock import utcnow
+from app.core.db import after_commit, insert_ignoring_duplicates
+from app.core.extensions import db
+
+
+@dataclass
+class NewMessage:
+    """A message a feature wants sent; `idempotency_key` makes asking twice harmless."""
+
+    channel: str
+    recipient: str
+    body: str
+    purpose: str
+    idempotency_key: str
+    subject: str | None = None
+    html: str | None = None
+    headers: dict[str, str] | None = None
+    template: str | None = None
+    params: list[str] | None = None
+    contractor_id: int | None = None
+    unit_id: int | None = None
+    origin: str | None = None
+    urgent: bool = False
+    send_after: datetime | None = None
+    expires_at: datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def quiet_hours() -> QuietHours:
+    """The configured quiet hours."""
+    return QuietHours.parse(current_app.config["QUIET_HOURS"])
+
+
+def policies_for(unit_ids: Iterable[int | None]) -> dict[int, ChannelPolicy]:
+    """The channel policies of the given units, by unit id."""
+    wanted = {u for u in unit_ids if u is not None}
+    if not wanted:
+        return {}
+    rows = db.session.scalars(select(ChannelPolicy).where(ChannelPolicy.unit_id.in_(wanted)))
+    return {p.unit_id: p for p in rows}
+
+
+def _row(item: NewMessage, policy: ChannelPolicy | None, quiet: QuietHours, now: datetime) -> dict:
+    region = current_app.config["DEFAULT_PHONE_REGION"]
+    if item.channel == "sms":
+        recipient = normalise_phone(item.recipient, region=region)
+    elif item.channel == "email":
+        recipient = normalise_email(item.recipient)
+    else:
+        raise ContactError(f"unknown channel {item.channel!r}")
+    body, template = item.body, item.template
+    if item.channel == "sms" and policy is not None and policy.sms_transliterate:
+        body = transliterate(body)
+        template = transliterate(template) if template else None
+    send_after = item.send_after
+    if not item.urgent:
+        send_after = quiet.release_at(max(send_after or now, now))
+        if send_after <= now:
+            send_after = item.send_after
+    return {
+        "idempotency_key": item.idempotency_key,
+        "channel": item.channel,
+        "purpose": item.purpose,
+        "origin": item.origin,
+        "urgent": item.urgent,
+        "contractor_id": item.contractor_id,
+        "unit_id": item.unit_id,
+        "recipient": recipient,
+        "subject": item.subject,
+        "body": body,
+        "html": item.html,
+        "headers": item.headers,
+        "template": template,
+        "params": item.params,
+        "status": MessageStatus.CREATED.value,
+        "send_after": send_after,
+        "expires_at": item.expires_at,
+        "attempts": 0,
+        "created_at": now,
+    }
+
+
+def create_messages(items: Sequence[NewMessage]) -> list[int]:
+    """Write messages into the outbox in the caller's transaction and queue the due ones after commit.
+
+    A recipient that is not a valid phone or email raises ContactError naming it, before anything
+    is written. Returns the ids of the messages, including ones that existed under the same key.
+    """
+    if not items:
+        return []
+    now = utcnow()
+    quiet = quiet_hours()
+    policies = policies_for(item.unit_id for item in items)
+    rows = [_row(item, policies.get(item.unit_id), quiet, now) for item in items]
+    table = Message.__table__
+    for start in range(0, len(rows), 1000):
+        db.session.execute(insert_ignoring_duplicates(table, ["idempotency_key"]), rows[start : start + 1000])
+    keys = [row["idempotency_key"] for row in rows]
+    ids: list[int] = []
+    for start in range(0, len(keys), 1000):
+        ids.extend(
+            db.session.scalars(select(Message.id).where(Message.idempotency_key.in_(keys[start : start + 1000])))
+        )
+    queue_due(ids)
+    return ids
+
+
+def queue_due(ids: Sequence[int]) -> int:
+    """Mark the due, still `created` messages among `ids` as queued and queue them after commit."""
+    if not ids:
+        return 0
+    now = utcnow()
+    due: list[tuple[int, bool]] = []
+    for start in range(0, len(ids), 1000):
+        chunk = list(ids[start : start + 1000])
+        due.extend(
+            db.session.execute(
+                update(Message)
+                .where(
+                    Message.id.in_(chunk),
+                    Message.status == MessageStatus.CREATED,
+                    (Message.send_after.is_(None)) | (Message.send_after <= now),
+                )
+                .values(queued_at=now)
+                .returning(Message.id, Message.urgent)
+            ).all()
+        )
+    if due:
+        after_commit(lambda: enqueue_batches(due))
+    return len(due)
+
+
+def enqueue_batches(due: Sequence[tuple[int, bool]]) -> None:
+    """Send the worker one task per batch of ids; urgent messages go to their own queue first."""
+    from app.channels.tasks import send_batch, send_urgent_batch
+
+    size = current_app.config["MESSAGE_BATCH"]
+    urgent = sorted(message_id for message_id, is_urgent in due if is_urgent)
+    normal = sorted(message_id for message_id, is_urgent in due if not is_urgent)
+    for start in range(0, len(urgent), size):
+        send_urgent_batch.send(urgent[start : start + size])
+    for start in range(0, len(normal), size):
+        send_batch.send(normal[start : start + size])

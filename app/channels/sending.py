@@ -1,0 +1,285 @@
+"""The sending engine: claim a batch of messages, hand them to providers, record every outcome.
+
+A message is claimed with `UPDATE ... WHERE status='created'` and that claim is committed
+before any provider sees it, so two workers holding the same ids never both send. Outcomes are
+written per message as each request returns; a crash leaves at most one request's messages in
+`sending`, which reconciliation settles (`app.channels.reconcile`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import lru_cache
+
+from flask import current_app
+from sqlalchemy import and_, bindparam, exists, or_, select, update
+
+from app.channels.models import ChannelPolicy, Message, MessageStatus, OptOut
+from app.channels.numbers import refusal_reason
+from app.channels.outbox import quiet_hours
+from app.channels.providers import Outcome, OutcomeUnknown, Outgoing, ProviderUnavailable
+from app.channels.ratelimit import acquire, bucket_for
+from app.channels.registry import number_policy, provider_for, provider_rate
+from app.channels.sms_text import measure
+from app.core.clock import utcnow
+from app.core.extensions import db
+
+log = logging.getLogger(__name__)
+
+#: Columns a provider needs, read back by the claim.
+_CLAIMED = (
+    Message.id, Message.channel, Message.recipient, Message.body, Message.subject, Message.html,
+    Message.headers, Message.template, Message.params, Message.unit_id, Message.attempts,
+)
+
+
+@dataclass
+class BatchResult:
+    """What one batch did, for logs, tests and benchmarks."""
+
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    retrying: int = 0
+    unknown: int = 0
+    skipped: int = 0
+    requests: int = 0
+    retry_ids: list[int] = field(default_factory=list)
+    retry_delay: float = 0.0
+
+
+def send_batch(message_ids: Sequence[int]) -> BatchResult:
+    """Send the messages among `message_ids` that are still waiting; idempotent."""
+    result = BatchResult()
+    ids = sorted(set(message_ids))
+    if not ids:
+        return result
+    _withhold(ids)
+    claimed = _claim(ids)
+    result.claimed = len(claimed)
+    result.skipped = len(ids) - len(claimed)
+    if not claimed:
+        return result
+    by_channel: dict[str, list[Outgoing]] = defaultdict(list)
+    for message in claimed:
+        by_channel[message.channel].append(message)
+    for channel, messages in by_channel.items():
+        _send_channel(channel, messages, result)
+    if result.retry_ids:
+        _requeue_later(result.retry_ids, result.retry_delay)
+    return result
+
+
+def _withhold(ids: list[int]) -> None:
+    """Before claiming: expire what is too late, cancel opted-out numbers, defer for quiet hours."""
+    now = utcnow()
+    waiting = and_(Message.id.in_(ids), Message.status == MessageStatus.CREATED)
+    session = db.session
+    session.execute(
+        update(Message)
+        .where(waiting, Message.expires_at.is_not(None), Message.expires_at <= now)
+        .values(status=MessageStatus.EXPIRED, finished_at=now, error="expired before it could be sent")
+    )
+    opted_out = exists().where(OptOut.channel == Message.channel, OptOut.address == Message.recipient)
+    urgent_passes = and_(
+        Message.urgent.is_(True),
+        exists().where(ChannelPolicy.unit_id == Message.unit_id, ChannelPolicy.urgent_ignores_stop.is_(True)),
+    )
+    session.execute(
+        update(Message)
+        .where(waiting, opted_out, ~urgent_passes)
+        .values(status=MessageStatus.CANCELLED, finished_at=now, error="the recipient opted out")
+        .execution_options(synchronize_session=False)
+    )
+    quiet = quiet_hours()
+    if quiet.contains(now):
+        session.execute(
+            update(Message)
+            .where(waiting, Message.urgent.is_(False))
+            .values(send_after=quiet.release_at(now), queued_at=None)
+        )
+    session.commit()
+
+
+def _claim(ids: list[int]) -> list[Outgoing]:
+    """Take the due `created` messages among ids for this worker (committed at once)."""
+    now = utcnow()
+    rows = db.session.execute(
+        update(Message)
+        .where(
+            Message.id.in_(ids),
+            Message.status == MessageStatus.CREATED,
+            or_(Message.send_after.is_(None), Message.send_after <= now),
+        )
+        .values(status=MessageStatus.SENDING, claimed_at=now, attempts=Message.attempts + 1)
+        .returning(*_CLAIMED)
+    ).all()
+    db.session.commit()
+    config = current_app.config
+    policies = _policies({row.unit_id for row in rows if row.unit_id})
+    outgoing = []
+    for row in rows:
+        policy = policies.get(row.unit_id)
+        sender = (policy.sms_sender if policy and policy.sms_sender else config["SMS_SENDER"]) or None
+        max_parts = (policy.sms_max_parts if policy and policy.sms_max_parts else config["SMS_MAX_PARTS"])
+        outgoing.append(
+            Outgoing(
+                id=row.id, channel=row.channel, recipient=row.recipient, body=row.body,
+                subject=row.subject, html=row.html, headers=row.headers, template=row.template,
+                params=row.params, sender=sender if row.channel == "sms" else None,
+                max_parts=max_parts if row.channel == "sms" else None,
+            )
+        )
+    return outgoing
+
+
+def _policies(unit_ids: set[int]) -> dict[int, ChannelPolicy]:
+    if not unit_ids:
+        return {}
+    return {p.unit_id: p for p in db.session.scalars(select(ChannelPolicy).where(ChannelPolicy.unit_id.in_(unit_ids)))}
+
+
+def _refused(message: Outgoing) -> str | None:
+    """Why we will not hand this SMS to any provider (number or length), or None."""
+    reason = _number_refusal(message.recipient, number_policy())
+    if reason:
+        return f"number refused: {reason}"
+    parts = _parts(message.body)
+    if message.max_parts and parts > message.max_parts:
+        return f"text needs {parts} parts, at most {message.max_parts} allowed"
+    if parts == 0:
+        return "empty text"
+    return None
+
+
+_number_refusal = lru_cache(maxsize=65536)(refusal_reason)
+
+
+@lru_cache(maxsize=4096)
+def _parts(text: str) -> int:
+    return measure(text).parts
+
+
+def _send_channel(channel: str, messages: list[Outgoing], result: BatchResult) -> None:
+    provider = provider_for(channel)
+    outcomes: list[Outcome] = []
+    if channel == "sms":
+        ready = []
+        for message in messages:
+            reason = _refused(message)
+            if reason:
+                outcomes.append(Outcome(message.id, "failed", error=reason))
+            else:
+                ready.append(message)
+        messages = ready
+    _record(outcomes, provider.name, result)
+    rate = provider_rate(provider.name)
+    bucket = bucket_for(provider.name, rate, current_app.config["REDIS_URL"] or None) if rate else None
+    requests = provider.plan(messages)
+    for number, request in enumerate(requests):
+        if bucket is not None and not acquire(bucket):
+            _defer([m.id for r in requests[number:] for m in r.messages], "rate limit wait too long", None, result)
+            return
+        result.requests += 1
+        try:
+            outcomes = provider.send(request)
+        except ProviderUnavailable as error:
+            log.warning("%s unavailable: %s", provider.name, error.reason)
+            _defer([m.id for r in requests[number:] for m in r.messages], error.reason, error.retry_after, result)
+            return
+        except OutcomeUnknown as error:
+            log.warning("%s outcome unknown: %s", provider.name, error)
+            _mark_unknown([m.id for m in request.messages], str(error), provider.name)
+            result.unknown += len(request.messages)
+            continue
+        _record(outcomes, provider.name, result)
+
+
+def _record(outcomes: list[Outcome], provider: str, result: BatchResult) -> None:
+    """Write each message's outcome; only rows still `sending` change."""
+    if not outcomes:
+        return
+    now = utcnow()
+    sent = [o for o in outcomes if o.status == "sent"]
+    failed = [o for o in outcomes if o.status != "sent"]
+    table = Message.__table__
+    if sent:
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"), table.c.status == MessageStatus.SENDING)
+            .values(
+                status=MessageStatus.SENT, provider=provider, provider_ref=bindparam("b_ref"),
+                parts=bindparam("b_parts"), cost=bindparam("b_cost"), error=bindparam("b_error"), sent_at=now,
+            )
+        )
+        db.session.execute(
+            statement,
+            [{"b_id": o.message_id, "b_ref": o.provider_ref, "b_parts": o.parts, "b_cost": o.cost,
+              "b_error": o.error} for o in sent],
+        )
+    if failed:
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"), table.c.status == MessageStatus.SENDING)
+            .values(status=MessageStatus.FAILED, provider=provider, error=bindparam("b_error"), finished_at=now)
+        )
+        db.session.execute(statement, [{"b_id": o.message_id, "b_error": (o.error or "")[:500]} for o in failed])
+    db.session.commit()
+    result.sent += len(sent)
+    result.failed += len(failed)
+
+
+def _defer(ids: list[int], reason: str, retry_after: float | None, result: BatchResult) -> None:
+    """Put messages back to `created` for a later try, or fail those out of attempts."""
+    if not ids:
+        return
+    config = current_app.config
+    now = utcnow()
+    attempts = dict(
+        db.session.execute(select(Message.id, Message.attempts).where(Message.id.in_(ids))).all()
+    )
+    worst = max(attempts.values(), default=1)
+    delay = retry_after if retry_after is not None else config["RETRY_BASE_SECONDS"] * 2 ** (worst - 1)
+    delay = min(max(delay, 1.0), 3600.0)
+    exhausted = [i for i, n in attempts.items() if n >= config["MESSAGE_MAX_ATTEMPTS"]]
+    again = [i for i in ids if i not in set(exhausted)]
+    if exhausted:
+        db.session.execute(
+            update(Message)
+            .where(Message.id.in_(exhausted), Message.status == MessageStatus.SENDING)
+            .values(status=MessageStatus.FAILED, finished_at=now, error=f"gave up after retries: {reason}"[:500])
+        )
+    if again:
+        db.session.execute(
+            update(Message)
+            .where(Message.id.in_(again), Message.status == MessageStatus.SENDING)
+            .values(status=MessageStatus.CREATED, send_after=now + timedelta(seconds=delay),
+                    error=f"will retry: {reason}"[:500], queued_at=now)
+        )
+    db.session.commit()
+    result.failed += len(exhausted)
+    result.retrying += len(again)
+    result.retry_ids.extend(again)
+    result.retry_delay = max(result.retry_delay, delay)
+
+
+def _mark_unknown(ids: list[int], reason: str, provider: str) -> None:
+    db.session.execute(
+        update(Message)
+        .where(Message.id.in_(ids), Message.status == MessageStatus.SENDING)
+        .values(provider=provider, error=f"outcome unknown: {reason}"[:500])
+    )
+    db.session.commit()
+
+
+def _requeue_later(ids: list[int], delay: float) -> None:
+    from app.channels.tasks import send_batch as send_batch_actor
+
+    size = current_app.config["MESSAGE_BATCH"]
+    for start in range(0, len(ids), size):
+        send_batch_actor.send_with_options(args=(ids[start : start + size],), delay=int(delay * 1000) + 50)
+
