@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export FLASK_APP := app:create_app
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast browser lint bench-import translations clean
+.PHONY: help install run test test-fast browser lint bench bench-import bench-send translations clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -45,6 +45,11 @@ lint: install ## Lint and check the package dependency contracts
 
 bench-import: install ## Benchmark the legacy import (PostgreSQL; BENCH_CONTRACTORS=100000)
 	$(BIN)/python -m bench.bench_import
+
+bench-send: install ## Benchmark sending (PostgreSQL + Redis, fake providers; BENCH_MESSAGES=100000)
+	$(BIN)/python -m bench.bench_send
+
+bench: bench-import bench-send ## Run every benchmark
 
 clean: ## Remove the virtual environment and local data
 	rm -rf $(VENV) instance

@@ -18,7 +18,9 @@ from sqlalchemy import select, update
 
 from app.accounts.contacts import ContactError, normalise_email, normalise_phone
 from app.channels.models import ChannelPolicy, Message, MessageStatus
+from app.channels.numbers import refusal_reason
 from app.channels.quiet_hours import QuietHours
+from app.channels.registry import number_policy
 from app.channels.sms_text import transliterate
 from app.core.clock import utcnow
 from app.core.db import after_commit, insert_ignoring_duplicates
@@ -74,6 +76,11 @@ def _row(item: NewMessage, policy: ChannelPolicy | None, quiet: QuietHours, now:
     if item.channel == "sms" and policy is not None and policy.sms_transliterate:
         body = transliterate(body)
         template = transliterate(template) if template else None
+    status, error, finished_at = MessageStatus.CREATED.value, None, None
+    if item.channel == "sms":
+        reason = refusal_reason(recipient, number_policy())
+        if reason:
+            status, error, finished_at = MessageStatus.FAILED.value, f"number refused: {reason}", now
     send_after = item.send_after
     if not item.urgent:
         send_after = quiet.release_at(max(send_after or now, now))
@@ -94,7 +101,9 @@ def _row(item: NewMessage, policy: ChannelPolicy | None, quiet: QuietHours, now:
         "headers": item.headers,
         "template": template,
         "params": item.params,
-        "status": MessageStatus.CREATED.value,
+        "status": status,
+        "error": error,
+        "finished_at": finished_at,
         "send_after": send_after,
         "expires_at": item.expires_at,
         "attempts": 0,
@@ -106,7 +115,13 @@ def create_messages(items: Sequence[NewMessage]) -> list[int]:
     """Write messages into the outbox in the caller's transaction and queue the due ones after commit.
 
     A recipient that is not a valid phone or email raises ContactError naming it, before anything
-    is written. Returns the ids of the messages, including ones that existed under the same key.
+    is written. A valid number the office may not text (landline, premium, foreign) is written as
+    `failed` with the reason, so the caller's results show it. Returns the ids of the messages,
+    including ones that existed under the same key.
+
+    Features that fan out with `INSERT ... SELECT` instead must select only numbers that pass
+    `numbers.refusal_reason` (the audiences' reachable contact points do): at send time only the
+    E.164 form is checked, the full check costs too much per message.
     """
     if not items:
         return []

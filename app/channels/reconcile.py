@@ -81,36 +81,40 @@ def recover_stuck() -> int:
     return recovered
 
 
-def queue_waiting(limit: int = 200_000) -> int:
-    """Queue due `created` messages that were never queued or were queued too long ago."""
+def queue_waiting(limit: int = 1_000_000, chunk: int = 10_000) -> int:
+    """Queue due `created` messages that were never queued or were queued too long ago.
+
+    Works in chunks, each committed and enqueued before the next, so workers start at once.
+    """
     config = current_app.config
-    now = utcnow()
-    stale = now - timedelta(seconds=config["STALE_QUEUED_SECONDS"])
-    candidates = (
-        select(Message.id)
-        .where(
-            Message.status == MessageStatus.CREATED,
-            or_(Message.send_after.is_(None), Message.send_after <= now),
-            or_(Message.queued_at.is_(None), Message.queued_at < stale),
+    queued, after = 0, 0
+    while queued < limit:
+        now = utcnow()
+        stale = now - timedelta(seconds=config["STALE_QUEUED_SECONDS"])
+        candidates = (
+            select(Message.id)
+            .where(
+                Message.id > after,
+                Message.status == MessageStatus.CREATED,
+                or_(Message.send_after.is_(None), Message.send_after <= now),
+                or_(Message.queued_at.is_(None), Message.queued_at < stale),
+            )
+            .order_by(Message.id)
+            .limit(min(chunk, limit - queued))
         )
-        .order_by(Message.id)
-        .limit(limit)
-    )
-    ids = list(db.session.scalars(candidates))
-    due: list[tuple[int, bool]] = []
-    for start in range(0, len(ids), 1000):
-        due.extend(
-            db.session.execute(
-                update(Message)
-                .where(Message.id.in_(ids[start : start + 1000]), Message.status == MessageStatus.CREATED)
-                .values(queued_at=now)
-                .returning(Message.id, Message.urgent)
-            ).all()
-        )
-    db.session.commit()
-    if due:
+        due = db.session.execute(
+            update(Message.__table__)
+            .where(Message.id.in_(candidates.scalar_subquery()), Message.status == MessageStatus.CREATED)
+            .values(queued_at=now)
+            .returning(Message.id, Message.urgent)
+        ).all()
+        db.session.commit()
+        if not due:
+            break
         enqueue_batches(due)
-    return len(due)
+        queued += len(due)
+        after = max(message_id for message_id, _ in due)
+    return queued
 
 
 def process_left_over_events(limit: int = 10_000) -> int:
