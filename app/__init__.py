@@ -99,8 +99,10 @@ def _migrations_dir():
 
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.auth import bp as staff_auth_bp
+    from app.channels.webhooks import bp as hooks_bp
 
     app.register_blueprint(staff_auth_bp)
+    app.register_blueprint(hooks_bp)
 
     @app.get("/")
     def index():
