@@ -35,8 +35,10 @@ from app.channels.models import InboundSms, InboundStatus, Message
 from app.channels.outbox import policies_for
 from app.channels.sms_text import GSM7_BASIC, GSM7_EXTENSION, measure
 from app.core.admin import SecureModelView, label_options
+from app.core.clock import utcnow
 from app.core.extensions import db
 from app.core.roles import Role
+from app.core.templating import format_instant
 
 THREAD_LENGTH = 50  # the latest messages each way shown with an inbox SMS
 
@@ -279,17 +281,23 @@ class InboxView(PhoneSearchMixin, SecureModelView):
         if not form.validate_on_submit():
             return self._details(inbound, form)
         try:
-            reply(inbound.id, form.text.data, current_user.id)
+            message = reply(inbound.id, form.text.data, current_user.id)
         except InboundError as exc:
             form.text.errors = [_("The reply could not be sent: %(reason)s", reason=str(exc))]
             return self._details(inbound, form)
-        flash(
-            _(
-                "Your reply to %(sender)s is on its way.",
-                sender=show_address("sms", inbound.sender),
-            ),
-            "success",
-        )
+        sender = show_address("sms", inbound.sender)
+        if message.send_after is not None and _aware(message.send_after) > utcnow():
+            flash(
+                _(
+                    "Your reply to %(sender)s waits for the end of the quiet hours: it goes out "
+                    "at %(time)s.",
+                    sender=sender,
+                    time=format_instant(message.send_after),
+                ),
+                "info",
+            )
+        else:
+            flash(_("Your reply to %(sender)s is on its way.", sender=sender), "success")
         return redirect(self.get_url(".details_view", id=inbound.id))
 
     @expose("/<int:inbound_id>/close/", methods=["POST"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from app.channels.models import InboundSms, Message
 from app.channels.outbox import NewMessage, create_messages
 from app.channels.sending import send_batch
 from app.core.audit import AuditEntry
+from app.core.clock import to_warsaw, utcnow
 from tests.admin_support import csrf_from, sign_in
 from tests.factories import create_contractor, create_staff_user
 
@@ -108,6 +110,21 @@ def test_reply_creates_an_outgoing_sms_and_marks_the_sms_answered(client, db):
     assert "Tak, do końca dnia jutro." in page and ">odpowiedziano<" in page
     assert "Marek Zieliński" in page  # handled by
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "inbound.replied"))
+
+
+def test_a_reply_during_quiet_hours_says_when_it_goes_out(client, db):
+    signed_in(client, db, "inbox")
+    sent_sms(db)
+    inbound = answer(db, "Pytanie wieczorem")
+    now = to_warsaw(utcnow())
+    start, end = (now - timedelta(hours=1)).time(), (now + timedelta(hours=1)).time()
+    client.application.config["QUIET_HOURS"] = f"{start:%H:%M}-{end:%H:%M}"
+    response = reply_form_post(client, inbound, "Odpowiemy rano.")
+    assert response.status_code == 302
+    reply = db.session.scalar(select(Message).where(Message.purpose == "reply"))
+    assert reply.status == "created" and reply.send_after is not None
+    page = client.get(f"/admin/inbox/details/?id={inbound.id}").get_data(as_text=True)
+    assert "czeka na koniec ciszy nocnej" in page and f"{end:%H:%M}" in page
 
 
 def test_a_too_long_reply_is_refused_with_the_part_count_and_kept(client, db):
