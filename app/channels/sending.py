@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.channels.models import ChannelPolicy, Message, MessageStatus, OptOut, Purpose
 from app.channels.outbox import quiet_hours
-from app.channels.providers import Outcome, OutcomeUnknown, Outgoing, ProviderUnavailable
+from app.channels.providers import Outcome, OutcomeUnknown, Outgoing, ProviderUnavailable, Request
 from app.channels.ratelimit import acquire, bucket_for
 from app.channels.registry import provider_for, provider_rate
 from app.channels.sms_text import measure
@@ -63,18 +63,15 @@ def send_batch(message_ids: Sequence[int]) -> BatchResult:
     quiet = quiet_hours()
     if quiet.contains(now):
         _wait_for_morning(ids, quiet.release_at(now))
-    claimed = _claim(ids, now)
-    result.claimed = len(claimed)
-    result.skipped = len(ids) - len(claimed)
-    if result.skipped:
-        _withhold(sorted(set(ids) - {m.id for m in claimed}), now)
-    if not claimed:
-        return result
+    waiting = _load(ids, now)
+    if len(waiting) < len(ids):
+        _withhold(sorted(set(ids) - {m.id for m in waiting}), now)
     by_channel: dict[str, list[Outgoing]] = defaultdict(list)
-    for message in claimed:
+    for message in waiting:
         by_channel[message.channel].append(message)
     for channel, messages in by_channel.items():
         _send_channel(channel, messages, result)
+    result.skipped = len(ids) - result.claimed
     if result.retry_ids:
         _requeue_later(result.retry_ids, result.retry_delay)
     return result
@@ -128,21 +125,37 @@ def _withhold(ids: list[int], now) -> None:
     session.commit()
 
 
-def _claim(ids: list[int], now) -> list[Outgoing]:
-    """Take the due, sendable `created` messages among ids for this worker (committed at once)."""
-    rows = db.session.execute(
+def _sendable(ids: Sequence[int], now):
+    """Messages among ids that may go now: waiting, due, not expired, not blocked by an opt-out."""
+    return and_(
+        id_in(Message.id, ids),
+        Message.status == MessageStatus.CREATED,
+        or_(Message.send_after.is_(None), Message.send_after <= now),
+        or_(Message.expires_at.is_(None), Message.expires_at > now),
+        ~_blocked_by_opt_out(),
+    )
+
+
+def _claim(ids: Sequence[int], now) -> set[int]:
+    """Take messages for this worker just before their request (committed at once).
+
+    Claiming per provider request, not per batch, keeps the messages whose fate a crash leaves
+    unknown down to the requests in flight.
+    """
+    claimed = db.session.execute(
         update(Message)
-        .where(
-            id_in(Message.id, ids),
-            Message.status == MessageStatus.CREATED,
-            or_(Message.send_after.is_(None), Message.send_after <= now),
-            or_(Message.expires_at.is_(None), Message.expires_at > now),
-            ~_blocked_by_opt_out(),
-        )
+        .where(_sendable(ids, now))
         .values(status=MessageStatus.SENDING, claimed_at=now, attempts=Message.attempts + 1)
-        .returning(*_CLAIMED)
+        .returning(Message.id)
         .execution_options(synchronize_session=False)
-    ).all()
+    ).scalars().all()
+    db.session.commit()
+    return set(claimed)
+
+
+def _load(ids: list[int], now) -> list[Outgoing]:
+    """Read what the providers need of the sendable messages among ids (nothing is claimed yet)."""
+    rows = db.session.execute(select(*_CLAIMED).where(_sendable(ids, now))).all()
     db.session.commit()
     config = current_app.config
     policies = _policies({row.unit_id for row in rows if row.unit_id})
@@ -201,20 +214,31 @@ def _send_channel(channel: str, messages: list[Outgoing], result: BatchResult) -
             else:
                 ready.append(message)
         messages = ready
-    _record(outcomes, provider.name, result)
+    if outcomes:
+        claimed = _claim([o.message_id for o in outcomes], utcnow())
+        result.claimed += len(claimed)
+        _record([o for o in outcomes if o.message_id in claimed], provider.name, result)
     rate = provider_rate(provider.name)
     bucket = bucket_for(provider.name, rate, current_app.config["REDIS_URL"] or None) if rate else None
     requests = provider.plan(messages)
     for number, request in enumerate(requests):
         if bucket is not None and not acquire(bucket):
-            _defer([m.id for r in requests[number:] for m in r.messages], "rate limit wait too long", None, result)
+            _postpone([m.id for r in requests[number:] for m in r.messages], "rate limit wait too long", result)
             return
+        claimed = _claim([m.id for m in request.messages], utcnow())
+        if not claimed:
+            continue
+        result.claimed += len(claimed)
+        if len(claimed) < len(request.messages):
+            request = Request([m for m in request.messages if m.id in claimed])
         result.requests += 1
         try:
             outcomes = provider.send(request)
         except ProviderUnavailable as error:
             log.warning("%s unavailable: %s", provider.name, error.reason)
-            _defer([m.id for r in requests[number:] for m in r.messages], error.reason, error.retry_after, result)
+            _defer([m.id for m in request.messages], error.reason, error.retry_after, result)
+            _postpone([m.id for r in requests[number + 1 :] for m in r.messages], error.reason, result,
+                      result.retry_delay)
             return
         except OutcomeUnknown as error:
             log.warning("%s outcome unknown: %s", provider.name, error)
@@ -313,6 +337,23 @@ def _defer(ids: list[int], reason: str, retry_after: float | None, result: Batch
     result.failed += len(exhausted)
     result.retrying += len(again)
     result.retry_ids.extend(again)
+    result.retry_delay = max(result.retry_delay, delay)
+
+
+def _postpone(ids: list[int], reason: str, result: BatchResult, delay: float | None = None) -> None:
+    """Leave messages not yet claimed waiting a little longer (the provider is busy or down)."""
+    if not ids:
+        return
+    delay = delay or current_app.config["RETRY_BASE_SECONDS"]
+    db.session.execute(
+        update(Message)
+        .where(id_in(Message.id, ids), Message.status == MessageStatus.CREATED)
+        .values(send_after=utcnow() + timedelta(seconds=delay), error=f"will retry: {reason}"[:500])
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    result.retrying += len(ids)
+    result.retry_ids.extend(ids)
     result.retry_delay = max(result.retry_delay, delay)
 
 
