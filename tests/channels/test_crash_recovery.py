@@ -70,16 +70,18 @@ def test_a_killed_worker_resumes_and_every_sms_reaches_the_provider_exactly_once
         env = {**os.environ, **settings, "DATABASE_URL": database_url, "EMBEDDED_WORKER": "0",
                "EMBEDDED_SCHEDULER": "0"}
         db.session.execute(text(
-            "INSERT INTO messages (idempotency_key, channel, purpose, urgent, recipient, body, status,"
-            " attempts, created_at)"
+            "INSERT INTO messages (idempotency_key, channel, purpose, urgent, recipient, body, template,"
+            " params, status, attempts, created_at)"
             " SELECT 'crash:' || n, 'sms', 'campaign', false, '+48' || (600000000 + n)::text,"
-            " 'Komunikat nr ' || n, 'created', 0, now() FROM generate_series(1, :n) AS n"
+            " 'Komunikat nr ' || n, 'Komunikat nr [%1%]', json_build_array(n::text), 'created', 0, now()"
+            " FROM generate_series(1, :n) AS n"
         ), {"n": MESSAGES})
         db.session.commit()
         assert reconcile()["queued"] == MESSAGES
         app.config["STALE_QUEUED_SECONDS"] = 30  # the first run queued everything: do not repeat it
 
         worker = start_worker(env)
+        started = time.monotonic()
         try:
             wait_for(lambda: len(smsapi.sent) >= MESSAGES // 2, 120, "half of the messages")
             os.killpg(worker.pid, signal.SIGKILL)
@@ -89,8 +91,10 @@ def test_a_killed_worker_resumes_and_every_sms_reaches_the_provider_exactly_once
             in_flight = db.session.scalar(select(func.count()).where(Message.status == "sending"))
             assert at_kill < MESSAGES, "the worker finished before it was killed"
 
+            killed = time.monotonic()
             worker = start_worker(env)
             # Reconciliation (the scheduler's job) puts back what the dead worker held.
+            app.config["STALE_QUEUED_SECONDS"] = 5  # tasks the dead worker had taken are lost with it
             time.sleep(4)  # past STUCK_SENDING_SECONDS: what the dead worker held is now stuck
             wait_for(lambda: _reconciled_and_sent(db) == MESSAGES, 180, "every message sent",
                      lambda: _state(db, smsapi))
@@ -103,7 +107,8 @@ def test_a_killed_worker_resumes_and_every_sms_reaches_the_provider_exactly_once
         assert len(received) == MESSAGES, f"{len(received) - len(set(received))} sent twice"
         assert len(set(received)) == MESSAGES
         assert smsapi.duplicates == 0
-        print(f"killed at {at_kill} accepted, {in_flight} in flight; "
+        print(f"killed after {killed - started:.1f} s, done {time.monotonic() - killed:.1f} s later; "
+              f"killed at {at_kill} accepted, {in_flight} in flight; "
               f"{smsapi.refused_duplicates} re-sends refused by check_idx")
 
 
