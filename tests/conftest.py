@@ -83,6 +83,9 @@ def app(database_url, tmp_path):
         db.session.remove()
         _empty_tables(db)
         db.engine.dispose()
+    from app.broker import broker
+
+    broker.flush_all()  # no test's leftover tasks reach the next test's worker
 
 
 def _clear_request_globals() -> None:

@@ -53,7 +53,7 @@ def register(admin: Admin) -> None:
         DashboardPanel(
             template="channels/panels/inbox.html",
             context=inbox_panel,
-            roles=(Role.INBOX,),
+            roles=(Role.INBOX, Role.COMMUNICATOR),
             order=15,
         )
     )

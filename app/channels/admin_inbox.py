@@ -199,7 +199,7 @@ def _text(view, context, model, name):
 class InboxView(PhoneSearchMixin, SecureModelView):
     """SMS the recipients sent to the office, newest first; staff answer or close them."""
 
-    required_roles = (Role.ADMIN, Role.INBOX)
+    required_roles = (Role.ADMIN, Role.COMMUNICATOR, Role.INBOX)
     can_create = False
     can_edit = False
     can_delete = False

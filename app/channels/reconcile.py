@@ -4,7 +4,8 @@
   were queued long ago (the broker lost the task, e.g. a Redis restart) are queued again;
 - `sending` messages claimed long ago (a worker died mid-request) go back to `created` when
   the provider deduplicates by our id (SMSAPI `check_idx`, the outbox); for SendGrid, which does
-  not, they go back only if no event has told us SendGrid has them;
+  not, only after twice that time: SendGrid reports every accepted email with a `processed`
+  event within seconds, which settles it as `sent` (even when it went back to `created`);
 - messages past their expiry are expired; provider events not yet processed are processed.
 """
 

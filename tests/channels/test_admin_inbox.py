@@ -184,8 +184,13 @@ def test_dashboard_counts_new_sms_for_the_inbox_role(client, db):
     assert '<p class="display-4 mb-0" data-stat="inbox-new">2</p>' in page
 
 
-def test_communicator_has_no_inbox(client, db):
+def test_communicators_read_and_answer_replies(client, db):
     signed_in(client, db, "communicator")
+    assert client.get("/admin/inbox/").status_code == 200
+
+
+def test_finance_has_no_inbox(client, db):
+    signed_in(client, db, "finance")
     assert client.get("/admin/inbox/").status_code == 403
     assert "Nowe odpowiedzi SMS" not in client.get("/admin/").get_data(as_text=True)
 
