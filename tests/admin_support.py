@@ -34,3 +34,14 @@ def staff_client(client, db):
     assert response.status_code == 302
     client.user = user
     return client
+
+
+def signed_in(client, db, *roles: str, name: str = "Ewa Kowalska"):
+    """Sign the client in as a new staff user with these roles; the user is `client.user`."""
+    from tests.factories import create_staff_user
+
+    user = create_staff_user(roles=roles, name=name)
+    db.session.commit()
+    assert sign_in(client, user.email).status_code == 302
+    client.user = user
+    return client

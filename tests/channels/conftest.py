@@ -10,6 +10,13 @@ _seq = itertools.count(1)
 
 
 @pytest.fixture
+def daytime(app):
+    """No quiet hours: messages created now may go now."""
+    app.config["QUIET_HOURS"] = "00:00-00:00"
+    return app
+
+
+@pytest.fixture
 def create_message(db):
     """A function adding an outbox message (default: an SMS SMSAPI accepted) and flushing it."""
     from app.channels.models import Message

@@ -8,34 +8,21 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.broker import broker
 from app.channels.inbound import receive_sms
 from app.channels.models import InboundSms, Message
 from app.channels.outbox import NewMessage, create_messages
 from app.channels.sending import send_batch
 from app.core.audit import AuditEntry
 from app.core.clock import to_warsaw, utcnow
-from tests.admin_support import csrf_from, sign_in
-from tests.factories import create_contractor, create_staff_user
+from tests.admin_support import csrf_from, signed_in
+from tests.factories import create_contractor
 
 _keys = itertools.count(1)
 NUMBER = "+48600100200"
 
 
-@pytest.fixture(autouse=True)
-def daytime(app):
-    """No quiet hours, and no send tasks left on the broker for later tests."""
-    app.config["QUIET_HOURS"] = "00:00-00:00"
-    yield app
-    broker.flush_all()
-
-
-def signed_in(client, db, *roles):
-    user = create_staff_user(roles=roles, name="Marek Zieliński")
-    db.session.commit()
-    assert sign_in(client, user.email).status_code == 302
-    client.user = user
-    return client
+pytestmark = pytest.mark.usefixtures("daytime")
+STAFF_NAME = "Marek Zieliński"
 
 
 def sent_sms(db, body="Jutro mija termin płatności podatku od nieruchomości.", **extra) -> Message:
@@ -62,7 +49,7 @@ def reply_form_post(client, inbound, text):
 
 
 def test_inbox_lists_replies_newest_first_with_status_sender_and_contractor(client, db):
-    signed_in(client, db, "inbox")
+    signed_in(client, db, "inbox", name=STAFF_NAME)
     contractor = create_contractor(name="Kwiaciarnia Róża")
     db.session.commit()
     sent_sms(db, contractor_id=contractor.id)
@@ -75,7 +62,7 @@ def test_inbox_lists_replies_newest_first_with_status_sender_and_contractor(clie
 
 
 def test_thread_shows_our_sms_and_the_answers_in_order(client, db):
-    signed_in(client, db, "inbox")
+    signed_in(client, db, "inbox", name=STAFF_NAME)
     sent_sms(db, body="Zaproszenie na targi pracy w piątek.")
     first = answer(db, "Gdzie odbędą się targi?")
     sent_sms(db, body="Przypomnienie: targi w hali MOSiR.")
@@ -97,7 +84,7 @@ def test_thread_shows_our_sms_and_the_answers_in_order(client, db):
 
 
 def test_reply_creates_an_outgoing_sms_and_marks_the_sms_answered(client, db):
-    signed_in(client, db, "inbox")
+    signed_in(client, db, "inbox", name=STAFF_NAME)
     original = sent_sms(db)
     inbound = answer(db, "Czy mogę zapłacić jutro?")
     response = reply_form_post(client, inbound, "Tak, do końca dnia jutro.\r\nPozdrawiamy, UM")
@@ -108,12 +95,12 @@ def test_reply_creates_an_outgoing_sms_and_marks_the_sms_answered(client, db):
     page = client.get(f"/admin/inbox/details/?id={inbound.id}").get_data(as_text=True)
     assert "Twoja odpowiedź do +48 600 100 200 jest w drodze" in page
     assert "Tak, do końca dnia jutro." in page and ">odpowiedziano<" in page
-    assert "Marek Zieliński" in page  # handled by
+    assert STAFF_NAME in page  # handled by
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "inbound.replied"))
 
 
 def test_a_reply_during_quiet_hours_says_when_it_goes_out(client, db):
-    signed_in(client, db, "inbox")
+    signed_in(client, db, "inbox", name=STAFF_NAME)
     sent_sms(db)
     inbound = answer(db, "Pytanie wieczorem")
     now = to_warsaw(utcnow())
@@ -128,7 +115,7 @@ def test_a_reply_during_quiet_hours_says_when_it_goes_out(client, db):
 
 
 def test_a_too_long_reply_is_refused_with_the_part_count_and_kept(client, db):
-    signed_in(client, db, "inbox")
+    signed_in(client, db, "inbox", name=STAFF_NAME)
     client.application.config["SMS_MAX_PARTS"] = 2
     sent_sms(db)
     inbound = answer(db, "Pytanie")
@@ -142,7 +129,7 @@ def test_a_too_long_reply_is_refused_with_the_part_count_and_kept(client, db):
 
 
 def test_an_empty_reply_is_refused(client, db):
-    signed_in(client, db, "inbox")
+    signed_in(client, db, "inbox", name=STAFF_NAME)
     sent_sms(db)
     inbound = answer(db, "Pytanie")
     page = reply_form_post(client, inbound, "   ").get_data(as_text=True)
@@ -166,7 +153,7 @@ def test_close_takes_the_sms_off_the_new_list(client, db):
 
 
 def test_stop_is_answered_automatically_and_shown_as_such(client, db):
-    signed_in(client, db, "inbox")
+    signed_in(client, db, "inbox", name=STAFF_NAME)
     sent_sms(db)
     inbound = answer(db, "STOP")
     page = client.get(f"/admin/inbox/details/?id={inbound.id}").get_data(as_text=True)
@@ -175,7 +162,7 @@ def test_stop_is_answered_automatically_and_shown_as_such(client, db):
 
 
 def test_dashboard_counts_new_sms_for_the_inbox_role(client, db):
-    signed_in(client, db, "inbox")
+    signed_in(client, db, "inbox", name=STAFF_NAME)
     sent_sms(db)
     answer(db, "Pytanie pierwsze")
     answer(db, "Pytanie drugie")

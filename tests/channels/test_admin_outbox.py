@@ -7,13 +7,12 @@ import itertools
 import pytest
 from sqlalchemy import select
 
-from app.broker import broker
 from app.channels.models import ChannelPolicy, InboundSms, Message, OptOut
 from app.channels.outbox import NewMessage, create_messages
 from app.channels.sending import send_batch
 from app.core.audit import AuditEntry
-from tests.admin_support import csrf_from, sign_in
-from tests.factories import create_contractor, create_staff_user, create_unit
+from tests.admin_support import csrf_from, signed_in
+from tests.factories import create_contractor, create_unit
 
 _keys = itertools.count(1)
 POLISH_TEXT = (
@@ -22,20 +21,7 @@ POLISH_TEXT = (
 )
 
 
-@pytest.fixture(autouse=True)
-def daytime(app):
-    """No quiet hours, and no send tasks left on the broker for later tests."""
-    app.config["QUIET_HOURS"] = "00:00-00:00"
-    yield app
-    broker.flush_all()
-
-
-def signed_in(client, db, *roles):
-    user = create_staff_user(roles=roles, name="Ewa Kowalska")
-    db.session.commit()
-    assert sign_in(client, user.email).status_code == 302
-    client.user = user
-    return client
+pytestmark = pytest.mark.usefixtures("daytime")
 
 
 def sent(db, channel="sms", recipient="600 100 200", body=POLISH_TEXT, **extra) -> Message:

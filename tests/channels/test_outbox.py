@@ -15,8 +15,6 @@ from app.channels.sending import send_batch
 from app.core.clock import to_warsaw, utcnow, warsaw_to_utc
 from tests.factories import create_unit
 
-DAYTIME = {"QUIET_HOURS": "00:00-00:00"}
-
 
 def sms(key: str, number: str = "600100200", text: str = "Przypomnienie o terminie", **extra) -> NewMessage:
     return NewMessage("sms", number, text, "test", key, **extra)
@@ -24,12 +22,6 @@ def sms(key: str, number: str = "600100200", text: str = "Przypomnienie o termin
 
 def email(key: str, address: str = "biuro@firma.pl", **extra) -> NewMessage:
     return NewMessage("email", address, "Treść", "test", key, subject="Temat", **extra)
-
-
-@pytest.fixture
-def daytime(app):
-    app.config.update(DAYTIME)
-    yield app
 
 
 def statuses(db) -> dict[str, str]:
