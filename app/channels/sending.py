@@ -31,10 +31,10 @@ from app.core.extensions import db
 
 log = logging.getLogger(__name__)
 
-#: Columns a provider needs, read back by the claim.
-_CLAIMED = (
+#: Columns a provider needs, read by `_load`.
+_OUTGOING_COLUMNS = (
     Message.id, Message.channel, Message.recipient, Message.body, Message.subject, Message.html,
-    Message.headers, Message.template, Message.params, Message.unit_id, Message.attempts,
+    Message.headers, Message.template, Message.params, Message.unit_id,
 )
 
 
@@ -155,7 +155,7 @@ def _claim(ids: Sequence[int], now) -> set[int]:
 
 def _load(ids: list[int], now) -> list[Outgoing]:
     """Read what the providers need of the sendable messages among ids (nothing is claimed yet)."""
-    rows = db.session.execute(select(*_CLAIMED).where(_sendable(ids, now))).all()
+    rows = db.session.execute(select(*_OUTGOING_COLUMNS).where(_sendable(ids, now))).all()
     db.session.commit()
     config = current_app.config
     policies = _policies({row.unit_id for row in rows if row.unit_id})
