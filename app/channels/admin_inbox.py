@@ -28,6 +28,7 @@ from app.channels.admin_labels import (
     inbound_status_badge,
     instant_formatter,
     message_status_badge,
+    shortened,
     show_address,
 )
 from app.channels.inbound import InboundError, close, reply, sender_number
@@ -192,8 +193,7 @@ def _contractor(view, context, model, name):
 
 
 def _text(view, context, model, name):
-    short = model.text if len(model.text) <= 80 else model.text[:77] + "…"
-    return Markup('<span title="{}">{}</span>').format(model.text, short)
+    return shortened(model.text, 80)
 
 
 class InboxView(PhoneSearchMixin, SecureModelView):

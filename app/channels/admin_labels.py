@@ -94,3 +94,11 @@ def show_address(channel: str, address: str | None) -> str:
 def instant_formatter(view, context, model, name) -> str:
     """Column formatter: a stored instant in Warsaw time."""
     return format_instant(getattr(model, name))
+
+
+def shortened(text: str | None, limit: int) -> Markup | str:
+    """A long text cut to `limit` characters for a list column, whole in its tooltip."""
+    if not text:
+        return ""
+    short = text if len(text) <= limit else text[: limit - 3] + "…"
+    return Markup('<span title="{}">{}</span>').format(text, short)

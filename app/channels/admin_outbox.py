@@ -28,6 +28,7 @@ from app.channels.admin_labels import (
     instant_formatter,
     label,
     message_status_badge,
+    shortened,
     show_address,
 )
 from app.channels.admin_simulation import (
@@ -149,10 +150,7 @@ def _recipient(view, context, model, name):
 
 
 def _error(view, context, model, name):
-    if not model.error:
-        return ""
-    short = model.error if len(model.error) <= 60 else model.error[:57] + "…"
-    return Markup('<span title="{}">{}</span>').format(model.error, short)
+    return shortened(model.error, 60)
 
 
 class MessageView(PhoneSearchMixin, SecureModelView):

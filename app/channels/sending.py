@@ -21,7 +21,7 @@ from sqlalchemy import BigInteger, and_, any_, bindparam, cast, exists, or_, sel
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.channels.models import ChannelPolicy, Message, MessageStatus, OptOut, Purpose
-from app.channels.outbox import quiet_hours
+from app.channels.outbox import policies_for, quiet_hours
 from app.channels.providers import Outcome, OutcomeUnknown, Outgoing, ProviderUnavailable, Request
 from app.channels.ratelimit import acquire, bucket_for
 from app.channels.registry import provider_for, provider_rate
@@ -158,7 +158,7 @@ def _load(ids: list[int], now) -> list[Outgoing]:
     rows = db.session.execute(select(*_OUTGOING_COLUMNS).where(_sendable(ids, now))).all()
     db.session.commit()
     config = current_app.config
-    policies = _policies({row.unit_id for row in rows if row.unit_id})
+    policies = policies_for(row.unit_id for row in rows)
     outgoing = []
     for row in rows:
         policy = policies.get(row.unit_id)
@@ -173,12 +173,6 @@ def _load(ids: list[int], now) -> list[Outgoing]:
             )
         )
     return outgoing
-
-
-def _policies(unit_ids: set[int]) -> dict[int, ChannelPolicy]:
-    if not unit_ids:
-        return {}
-    return {p.unit_id: p for p in db.session.scalars(select(ChannelPolicy).where(ChannelPolicy.unit_id.in_(unit_ids)))}
 
 
 def _refused(message: Outgoing) -> str | None:

@@ -129,19 +129,21 @@ def _header(headers, name: str) -> str | None:
 
 def _retry_after(headers) -> float | None:
     """Seconds to wait, from `Retry-After` or the epoch in `X-RateLimit-Reset`."""
-    retry_after = _header(headers, "Retry-After")
-    if retry_after:
-        try:
-            return max(float(retry_after), 0.0)
-        except ValueError:
-            pass
-    reset = _header(headers, "X-RateLimit-Reset")
-    if reset:
-        try:
-            return max(float(reset) - time.time(), 0.0)
-        except ValueError:
-            pass
+    retry_after = _number(_header(headers, "Retry-After"))
+    if retry_after is not None:
+        return max(retry_after, 0.0)
+    reset = _number(_header(headers, "X-RateLimit-Reset"))
+    if reset is not None:
+        return max(reset - time.time(), 0.0)
     return None
+
+
+def _number(text: str | None) -> float | None:
+    """A header's number, or None when it is missing or malformed (a provider's word, not trusted)."""
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
 
 
 def _error_message(error: HTTPError) -> str:
