@@ -48,6 +48,7 @@ def _ensure_sqlite_folder(url: str) -> None:
 def _import_models() -> None:
     """Import every model module so the metadata is complete (for Alembic and the admin)."""
     import app.accounts.models  # noqa: F401
+    import app.audiences.models  # noqa: F401
     import app.channels.models  # noqa: F401
     import app.core.audit  # noqa: F401
     import app.legacy.models  # noqa: F401
@@ -71,7 +72,7 @@ def _select_locale() -> str:
 
 
 def _init_extensions(app: Flask) -> None:
-    from app.core.db import install_commit_hooks
+    from app.core.db import install_commit_hooks, install_sqlite_functions
     from app.core.extensions import babel, csrf, db, limiter, login_manager, ma, migrate
     from app.core.templating import register_filters
 
@@ -84,6 +85,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     register_filters(app)
     install_commit_hooks()
+    install_sqlite_functions()
 
     from app.accounts.auth import load_user
 

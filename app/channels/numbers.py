@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberType
-
-MOBILE = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
-PREMIUM = {PhoneNumberType.PREMIUM_RATE, PhoneNumberType.SHARED_COST, PhoneNumberType.TOLL_FREE}
+from app.accounts.contacts import MOBILE, number_class
 
 
 @dataclass(frozen=True)
@@ -19,21 +15,21 @@ class SmsNumberPolicy:
     allow_foreign: bool = False
     allow_non_mobile: bool = False
 
+    def allows(self, klass: str | None) -> bool:
+        """True when a number of this `number_class` may be texted."""
+        if klass == "foreign":
+            return self.allow_foreign
+        if klass == "not-mobile":
+            return self.allow_non_mobile
+        return klass == MOBILE
+
+    def allowed_classes(self) -> list[str]:
+        """The `number_class` values this policy texts (for SQL filters)."""
+        return [k for k in (MOBILE, "foreign", "not-mobile") if self.allows(k)]
+
 
 def refusal_reason(number: str, policy: SmsNumberPolicy = SmsNumberPolicy()) -> str | None:
     """Why the number may not receive an SMS (`invalid`, `premium`, `foreign`, `not-mobile`),
     or None when it may."""
-    try:
-        parsed = phonenumbers.parse(number, policy.home_region)
-    except NumberParseException:
-        return "invalid"
-    if not phonenumbers.is_valid_number(parsed):
-        return "invalid"
-    kind = phonenumbers.number_type(parsed)
-    if kind in PREMIUM:
-        return "premium"
-    if phonenumbers.region_code_for_number(parsed) != policy.home_region and not policy.allow_foreign:
-        return "foreign"
-    if kind not in MOBILE and not policy.allow_non_mobile:
-        return "not-mobile"
-    return None
+    klass = number_class(number, home_region=policy.home_region)
+    return None if policy.allows(klass) else klass

@@ -101,3 +101,25 @@ def insert_ignoring_duplicates(table, index_elements: list[str]):
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert(table).on_conflict_do_nothing(index_elements=index_elements)
+
+
+def _unicode_case(dbapi_connection, _record) -> None:
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        # SQLite's own lower()/upper() fold ASCII only; PostgreSQL folds every letter (Ł, Ś, Ż).
+        dbapi_connection.create_function("lower", 1, _fold(str.lower), deterministic=True)
+        dbapi_connection.create_function("upper", 1, _fold(str.upper), deterministic=True)
+
+
+def _fold(method):
+    return lambda value: method(value) if isinstance(value, str) else value
+
+
+def install_sqlite_functions() -> None:
+    """Make SQLite fold letter case like PostgreSQL, so text rules match the same rows on both."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    if not event.contains(Engine, "connect", _unicode_case):
+        event.listen(Engine, "connect", _unicode_case)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     update,
 )
 
+from app.accounts.contacts import classify_phones
 from app.accounts.models import (
     AttributeDefinition,
     ChangeEvent,
@@ -195,6 +196,8 @@ def merge_contact_points(ctx: ImportContext) -> dict[str, int]:
                                                         cp.c.value == d.c.value))),
             )
         ).rowcount
+    if counts["inserted"] or counts["updated"]:
+        classify_phones(conn)
     staging.analyze_if_grown(conn, "contact_points", counts["inserted"])
     return counts
 

@@ -6,9 +6,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.accounts.contacts import number_class
 from app.core.clock import utcnow
 from app.core.db import Base
 
@@ -157,6 +158,8 @@ class ContactPoint(Base):
     source: Mapped[str] = mapped_column(String(20), default="legacy")  # legacy, portal, staff, api
     is_active: Mapped[bool] = mapped_column(default=True)
     verified_at: Mapped[datetime | None]
+    # Of a phone: `mobile` or why an SMS could be refused (see accounts.contacts.number_class).
+    number_class: Mapped[str | None] = mapped_column(String(12))
     # Why the address may not be used: invalid, bounced, spam-report (set by the channels).
     unusable_reason: Mapped[str | None] = mapped_column(String(40))
     failure_count: Mapped[int] = mapped_column(default=0)
@@ -167,6 +170,16 @@ class ContactPoint(Base):
 
     def __str__(self) -> str:
         return f"{self.channel}: {self.value}"
+
+
+@event.listens_for(ContactPoint, "before_insert")
+@event.listens_for(ContactPoint, "before_update")
+def _classify_phone(_mapper, _connection, point: ContactPoint) -> None:
+    """Keep `number_class` in step with the value of a phone saved through the ORM."""
+    if point.channel == Channel.SMS:
+        point.number_class = number_class(point.value)
+    else:
+        point.number_class = None
 
 
 class Consent(Base):
