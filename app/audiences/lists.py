@@ -214,7 +214,7 @@ def add_members(list_id: int, contractor_ids: Iterable[int], *, source: str = "s
     added = 0
     table = StaticListMember.__table__
     for start in range(0, len(rows), 1000):
-        added += db.session.connection().execute(
+        added += db.session.connection().execution_options(preserve_rowcount=True).execute(
             insert_ignoring_duplicates(table, ["list_id", "contractor_id"]), rows[start : start + 1000]
         ).rowcount
     return max(added, 0)
@@ -227,7 +227,7 @@ def remove_members(list_id: int, contractor_ids: Iterable[int]) -> int:
     removed = 0
     table = StaticListMember.__table__
     for start in range(0, len(ids), 1000):
-        removed += db.session.connection().execute(
+        removed += db.session.connection().execution_options(preserve_rowcount=True).execute(
             delete(table).where(table.c.list_id == list_id, table.c.contractor_id.in_(ids[start : start + 1000]))
         ).rowcount
     return removed

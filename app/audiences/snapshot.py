@@ -52,7 +52,7 @@ def freeze(audience: Audience, *, channels: Iterable[str] = (Channel.SMS, Channe
     )
     db.session.add(snapshot)
     db.session.flush()
-    connection = db.session.connection()
+    connection = db.session.connection().execution_options(preserve_rowcount=True)
     members = connection.execute(
         insert(SM).from_select(["snapshot_id", "contractor_id"],
                                select(literal(snapshot.id), C.c.id).where(membership(audience, ctx)))
