@@ -63,8 +63,10 @@ def _import_tasks() -> None:
 
 
 def _select_locale() -> str:
-    from flask import current_app
+    from flask import current_app, has_request_context
 
+    if not has_request_context():  # a worker, the CLI: the office's language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     lang = request.args.get("lang")
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang

@@ -87,8 +87,9 @@ def _recipients(snapshot_id: int, channel: str, ctx: Context, require_consent: b
     candidates = (select(CP.c.id, CP.c.contractor_id, CP.c.value, best.label("rank"))
                   .select_from(SM).join(CP, and_(*tests)).subquery("candidates"))
     chosen = select(candidates).where(candidates.c.rank == 1).subquery("chosen")
-    first = func.row_number().over(partition_by=chosen.c.value, order_by=chosen.c.contractor_id)
-    sharing = func.count().over(partition_by=chosen.c.value)
+    mailbox = func.lower(chosen.c.value)  # `A@firma.pl` and `a@firma.pl` are one mailbox
+    first = func.row_number().over(partition_by=mailbox, order_by=chosen.c.contractor_id)
+    sharing = func.count().over(partition_by=mailbox)
     shared = select(chosen.c.id, chosen.c.contractor_id, chosen.c.value,
                     first.label("first"), sharing.label("sharing")).subquery("shared")
     return select(literal(snapshot_id), literal(channel), shared.c.value, shared.c.contractor_id,

@@ -140,3 +140,16 @@ def test_payment_moved_to_another_obligation_moves_its_allocation(db, sample):
         Allocation.payment_id == payment.id)).all()
     assert settled == ["N00000012"]
     assert run.counts["wplaty.csv"]["unchanged"] == 165
+
+
+def test_imported_phones_are_classified_for_texting(db, sample):
+    """A landline from the legacy system is kept, but marked so no SMS is planned to it."""
+    import_snapshot(sample)
+    edit_file(sample, "kontrahenci.csv", lambda t: t.replace(";694398799;", ";87 621 00 00;"))
+    import_snapshot(sample)
+    classes = dict(db.session.execute(
+        select(ContactPoint.value, ContactPoint.number_class).where(ContactPoint.channel == "sms")).all())
+    assert classes["+48876210000"] == "not-mobile"
+    assert classes["+48694398799"] == "mobile"
+    assert set(classes.values()) <= {"mobile", "not-mobile"}
+    assert db.session.scalar(select(ContactPoint.number_class).where(ContactPoint.channel == "email")) is None
