@@ -72,8 +72,12 @@ def seed_command(contractors: int, seed: int, if_empty: bool, keep_snapshot: Pat
         with tempfile.TemporaryDirectory(prefix="demo-snapshot-") as folder:
             _write_and_import(Path(folder), contractors, seed)
     created, kept = ensure_demo_users()
+    from app.demo.segments import ensure_demo_segments
+
+    segments = ensure_demo_segments()
     db.session.commit()
     path = write_logins(current_app.instance_path)
     click.echo(f"Użytkownicy demonstracyjni: {created} nowych, {kept} istniejących.")
+    click.echo(f"Segmenty demonstracyjne: {segments} nowych.")
     click.echo(f"Kontrahentów w bazie: {_contractor_count()}. Loginy zapisano w {path}:")
     click.echo(logins_text())

@@ -42,6 +42,13 @@ def test_seed_imports_without_rejections_and_creates_demo_users(app, db, tmp_pat
     assert "admin@demo.elk.pl / hasło: demo-admin-2026" in logins
     assert "admin@demo.elk.pl" in result.output
 
+    # The audience builder opens on demo segments that have members.
+    from app.audiences.models import Segment
+
+    segments = db.session.scalars(select(Segment)).all()
+    assert len(segments) == 3 and all(s.last_count for s in segments[:1])
+    assert "Segmenty demonstracyjne: 3 nowych" in result.output
+
     # The imported balances are those the snapshot implies.
     from app.accounts.balance import contractor_balance
 
@@ -61,6 +68,7 @@ def test_seed_imports_without_rejections_and_creates_demo_users(app, db, tmp_pat
     assert again.exit_code == 0, again.output + repr(again.exception)
     assert _count(db, StaffUser) == len(DEMO_USERS)
     assert _count(db, Contractor) == 50
+    assert "Segmenty demonstracyjne: 0 nowych" in again.output
     skipped = runner.invoke(args=["demo", "seed", "--contractors", "80", "--if-empty"])
     assert skipped.exit_code == 0 and "pomijam" in skipped.output
     assert _count(db, Contractor) == 50
