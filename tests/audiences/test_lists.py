@@ -59,7 +59,8 @@ def test_the_chosen_kind_wins_over_guessing(firms):
         upload = read_upload("600100200\n600100201\n", Identifier.PHONE)
         assert str(upload.errors[0]) == "line 2: 600100201 – no contractor with this phone"
     assert upload.contractor_ids == {a.id, c.id}
-    assert str(upload.errors[0]) == "wiersz 2: 600100201 – brak kontrahenta z tym telefonem"
+    polish = read_upload("600100200\n600100201\n", Identifier.PHONE)
+    assert str(polish.errors[0]) == "wiersz 2: 600100201 – brak kontrahenta z tym telefonem"
 
 
 def test_legacy_files_in_windows_1250_are_read():
