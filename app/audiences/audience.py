@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, case, false, func, literal, not_, or_, select
 
 from app.accounts.models import Channel, RecordStatus
@@ -172,7 +173,10 @@ def explain(audience: Audience, contractor_id: int, ctx: Context | None = None) 
             lists[label] = (mode, list_id)
             columns.append(case((C.c.id.in_(select(SLM.c.contractor_id).where(SLM.c.list_id == list_id)), 1),
                                 else_=0).label(label))
-    row = db.session.execute(select(*columns).where(C.c.id == contractor_id)).one()._mapping
+    row = db.session.execute(select(*columns).where(C.c.id == contractor_id)).first()
+    if row is None:
+        raise LookupError(f"no contractor with id {contractor_id}")
+    row = row._mapping
     lines = [{"depth": depth, "text": describe(node), "holds": bool(row[f"n{i}"])}
              for i, (depth, node) in enumerate(nodes)]
     for label, (mode, list_id) in lists.items():
@@ -180,21 +184,32 @@ def explain(audience: Audience, contractor_id: int, ctx: Context | None = None) 
     return Explanation(member=bool(row["member"]), lines=lines)
 
 
+DAY_PHRASES = {
+    "within_next": _l("within the next %(n)d days"),
+    "within_last": _l("within the last %(n)d days"),
+    "more_than_days_ago": _l("more than %(n)d days ago"),
+}
+
+
 def describe(node: Node) -> str:
-    """A short human reading of a node: `Osiedle jest jednym z Centrum, Zatorze`."""
+    """A short human reading of a node: `District is one of Centrum, Zatorze`, `Has a phone: yes`."""
     if isinstance(node, Group):
         return _("all of") if node.mode == "all" else _("any of")
     if isinstance(node, Negation):
         return _("not")
-    value = node.value
-    if isinstance(value, tuple):
-        value = ", ".join(_option_label(node, v) for v in value)
-    elif value is not None:
-        value = _option_label(node, value)
-    parts = [str(node.field.label), str(OPERATOR_LABELS[node.op])]
-    if value is not None:
-        parts.append(str(value))
-    return " ".join(parts)
+    label = str(node.field.label)
+    if node.op in DAY_PHRASES:
+        return f"{label} {DAY_PHRASES[node.op] % {'n': node.value}}"
+    operator = str(OPERATOR_LABELS[node.op])
+    if node.value is None:
+        return f"{label}: {operator}"
+    if isinstance(node.value, tuple):
+        value = ", ".join(_option_label(node, v) for v in node.value)
+        if node.op == "between":
+            value = " – ".join(_option_label(node, v) for v in node.value)
+    else:
+        value = _option_label(node, node.value)
+    return f"{label} {operator} {value}"
 
 
 def _option_label(node: Condition, value) -> str:

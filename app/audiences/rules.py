@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from app.audiences.catalogue import (
@@ -78,8 +79,12 @@ class ConditionSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    field = fields.String(required=True, validate=validate.Length(min=1, max=60))
-    op = fields.String(required=True, validate=validate.Length(min=1, max=30))
+    field = fields.String(required=True, validate=validate.Length(min=1, max=60, error=_l("Choose a field.")),
+                          error_messages={"required": _l("Choose a field."), "null": _l("Choose a field."),
+                                          "invalid": _l("Expected the key of a field.")})
+    op = fields.String(required=True, validate=validate.Length(min=1, max=30, error=_l("Choose an operator.")),
+                       error_messages={"required": _l("Choose an operator."), "null": _l("Choose an operator."),
+                                       "invalid": _l("Expected the key of an operator.")})
     value = fields.Raw(load_default=None, allow_none=True)
 
 

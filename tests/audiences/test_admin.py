@@ -291,14 +291,14 @@ def test_segment_page_shows_figures_the_rule_in_words_and_explains_a_contractor(
     page = client.get(f"/admin/segments/details/?id={segment.id}").get_data(as_text=True)
     assert 'data-stat="members">4<' in page and 'data-stat="sms">2<' in page
     assert "no consent to SMS: <strong>1</strong>" in page
-    assert "District is one of Centrum, Zatorze" in page and "Has a phone yes" in page
+    assert "District is one of Centrum, Zatorze" in page and "Has a phone: yes" in page
 
     explained = client.get(f"/admin/segments/details/?id={segment.id}&who=K006").get_data(as_text=True)
     part = explained[explained.index('data-section="explanation"'):]
     assert 'data-member="no"' in part and "Is not a member of this segment." in part
     assert "✓</span>" in part and "✗</span>" in part
     assert re.search(r"✓</span><span class=\"sr-only\">holds:</span> District is one of", part)
-    assert re.search(r"✗</span><span class=\"sr-only\">does not hold:</span> Has a phone yes", part)
+    assert re.search(r"✗</span><span class=\"sr-only\">does not hold:</span> Has a phone: yes", part)
 
     by_nip = client.get(f"/admin/segments/details/?id={segment.id}&who={town['both'].nip}")
     assert 'data-member="yes"' in by_nip.get_data(as_text=True)

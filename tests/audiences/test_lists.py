@@ -6,7 +6,14 @@ import pytest
 from flask_babel import force_locale
 
 from app.accounts.models import ContactPoint
-from app.audiences.lists import Identifier, add_members, decode, member_count, read_upload, remove_members
+from app.audiences.lists import (
+    Identifier,
+    add_members,
+    decode,
+    member_count,
+    read_upload,
+    remove_members,
+)
 from app.audiences.models import StaticList
 from tests.factories import create_contractor
 

@@ -18,7 +18,6 @@ from app.core.extensions import db
 from tests.audiences.reference import (
     DISTRICTS,
     KINDS,
-    LICENCES,
     NAMES,
     SIZES,
     TODAY,

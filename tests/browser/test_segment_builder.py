@@ -95,7 +95,7 @@ def test_communicator_builds_a_segment_by_clicking(live_server, browser_page, sc
     page.get_by_role("button", name="Explain").click()
     explanation = page.locator("[data-section=explanation]")
     expect(explanation).to_contain_text("✗ Is not a member of this segment.")
-    expect(explanation.locator(".explain-line.fails")).to_contain_text(["all of", "Has a phone yes"])
+    expect(explanation.locator(".explain-line.fails")).to_contain_text(["all of", "Has a phone: yes"])
     expect(explanation.locator(".explain-line.holds")).to_contain_text(["District is one of Centrum, Zatorze"])
     screenshot("segments-03-details")
 
