@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export FLASK_APP := app:create_app
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast browser lint bench bench-import bench-send translations clean
+.PHONY: help install run test test-fast browser lint bench bench-import bench-send bench-audience translations clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -49,7 +49,12 @@ bench-import: install ## Benchmark the legacy import (PostgreSQL; BENCH_CONTRACT
 bench-send: install ## Benchmark sending (PostgreSQL + Redis, fake providers; BENCH_MESSAGES=100000)
 	$(BIN)/python -m bench.bench_send
 
-bench: bench-import bench-send ## Run every benchmark
+bench-audience: CONTRACTORS ?= 1000000
+bench-audience: LIVE_CONTRACTORS ?= 100000
+bench-audience: install ## Benchmark segment counts, previews and snapshots (PostgreSQL; CONTRACTORS=1000000 LIVE_CONTRACTORS=100000)
+	$(BIN)/python -m bench.audience --contractors $(CONTRACTORS) --live-contractors $(LIVE_CONTRACTORS) $(BENCH_ARGS)
+
+bench: bench-import bench-send bench-audience ## Run every benchmark
 
 clean: ## Remove the virtual environment and local data
 	rm -rf $(VENV) instance
