@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, and_, case, false, func, literal, not_, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, false, func, literal, not_, or_, select
 
 from app.accounts.models import Channel, RecordStatus
 from app.audiences.catalogue import OPERATOR_LABELS
@@ -60,12 +60,16 @@ def membership(audience: Audience, ctx: Context | None = None) -> ColumnElement[
     ctx = ctx or default_context()
     chosen = [compile_rule(audience.rule, ctx)] if audience.rule is not None else []
     if audience.include_lists:
-        chosen.append(C.c.id.in_(select(SLM.c.contractor_id).where(SLM.c.list_id.in_(audience.include_lists))))
+        chosen.append(on_lists(audience.include_lists))
     tests = [C.c.status != RecordStatus.CANCELLED, or_(false(), *chosen)]
     if audience.exclude_lists:
-        tests.append(C.c.id.not_in(
-            select(SLM.c.contractor_id).where(SLM.c.list_id.in_(audience.exclude_lists))))
+        tests.append(not_(on_lists(audience.exclude_lists)))
     return and_(*tests)
+
+
+def on_lists(list_ids) -> ColumnElement[bool]:
+    """SQL: the contractor is on any of the static lists."""
+    return exists(select(literal(1)).where(SLM.c.contractor_id == C.c.id, SLM.c.list_id.in_(list_ids)))
 
 
 def members_query(audience: Audience, ctx: Context | None = None):
@@ -114,13 +118,22 @@ def preview(audience: Audience, *, sample: int = 10, ctx: Context | None = None)
     members = select(C.c.id).where(membership(audience, ctx)).subquery("members")
     sms = unreachable_reason(Channel.SMS, ctx).label("sms")
     email = unreachable_reason(Channel.EMAIL, ctx).label("email")
-    per_member = (select(C.c.id, sms, email).join(members, members.c.id == C.c.id)).subquery("reach")
-    rows = db.session.execute(
-        select(per_member.c.sms, per_member.c.email, func.count()).group_by(per_member.c.sms, per_member.c.email)
-    ).all()
+    per_member = (select(C.c.id, C.c.name, sms, email)
+                  .join(members, members.c.id == C.c.id)).subquery("reach")
+    columns = [per_member.c.sms, per_member.c.email, func.count()]
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    if postgresql and sample:
+        # The first members by name of each group come with the counts: membership runs once.
+        from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
+
+        first = array_agg(aggregate_order_by(per_member.c.id, per_member.c.name, per_member.c.id))
+        columns.append(first[1:sample])
+    rows = db.session.execute(select(*columns).group_by(per_member.c.sms, per_member.c.email)).all()
     result = Preview(members=0, reachable={str(ch): 0 for ch in CHANNELS},
                      reasons={str(ch): {r: 0 for r in REASONS} for ch in CHANNELS})
-    for sms_reason, email_reason, n in rows:
+    candidates: list[int] = []
+    for row in rows:
+        sms_reason, email_reason, n = row[0], row[1], row[2]
         result.members += n
         for channel, reason in ((Channel.SMS, sms_reason), (Channel.EMAIL, email_reason)):
             if reason is None:
@@ -129,15 +142,24 @@ def preview(audience: Audience, *, sample: int = 10, ctx: Context | None = None)
                 result.reasons[str(channel)][reason] += n
         if sms_reason is None or email_reason is None:
             result.any_channel += n
+        if postgresql and sample:
+            candidates.extend(row[3])
     if sample and result.members:
-        result.sample = sample_members(audience, sample, ctx)
+        if postgresql:
+            result.sample = _contractor_rows(select(C.c.id).where(C.c.id.in_(candidates)), sample)
+        else:
+            result.sample = sample_members(audience, sample, ctx)
     return result
 
 
 def sample_members(audience: Audience, limit: int, ctx: Context | None = None) -> list[dict[str, Any]]:
     """The first members by name: id, legacy id, name, NIP, district."""
+    return _contractor_rows(select(C.c.id).where(membership(audience, ctx)), limit)
+
+
+def _contractor_rows(ids, limit: int) -> list[dict[str, Any]]:
     query = (select(C.c.id, C.c.legacy_id, C.c.name, C.c.nip, C.c.district)
-             .where(membership(audience, ctx)).order_by(C.c.name, C.c.id).limit(limit))
+             .where(C.c.id.in_(ids)).order_by(C.c.name, C.c.id).limit(limit))
     return [dict(row._mapping) for row in db.session.execute(query)]
 
 
@@ -171,8 +193,7 @@ def explain(audience: Audience, contractor_id: int, ctx: Context | None = None) 
         for list_id in ids:
             label = f"{mode}_{list_id}"
             lists[label] = (mode, list_id)
-            columns.append(case((C.c.id.in_(select(SLM.c.contractor_id).where(SLM.c.list_id == list_id)), 1),
-                                else_=0).label(label))
+            columns.append(case((on_lists([list_id]), 1), else_=0).label(label))
     row = db.session.execute(select(*columns).where(C.c.id == contractor_id)).first()
     if row is None:
         raise LookupError(f"no contractor with id {contractor_id}")

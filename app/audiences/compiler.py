@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 
 from sqlalchemy import (
     ColumnElement,
@@ -25,7 +24,6 @@ from sqlalchemy import (
     true,
 )
 
-from app.accounts.balance import ledger_lines
 from app.accounts.models import (
     Allocation,
     Appointment,
@@ -237,39 +235,37 @@ def _attribute(code: str, cond: Condition, ctx: Context) -> ColumnElement[bool]:
 # -- the account: balance, obligations, appointments --------------------------------------------
 
 
-def unpaid_obligations():
-    """Active obligations not fully paid by allocations of active payments (id, contractor, due)."""
-    paid = (
-        select(AL.c.obligation_id, func.sum(AL.c.amount).label("paid"))
-        .join(P, P.c.id == AL.c.payment_id)
-        .where(P.c.status == RecordStatus.ACTIVE)
-        .group_by(AL.c.obligation_id)
-        .subquery("paid")
-    )
-    return (
-        select(O.c.id, O.c.contractor_id, O.c.due_on)
-        .select_from(O.outerjoin(paid, paid.c.obligation_id == O.c.id))
-        .where(O.c.status == RecordStatus.ACTIVE,
-               func.round(O.c.amount - func.coalesce(paid.c.paid, 0), 2) > 0)
-        .subquery("unpaid")
-    )
+def paid_amount():
+    """SQL: what active payments allocated to the obligation of the enclosing query."""
+    return (select(func.coalesce(func.sum(AL.c.amount), 0))
+            .select_from(AL.join(P, P.c.id == AL.c.payment_id))
+            .where(AL.c.obligation_id == O.c.id, P.c.status == RecordStatus.ACTIVE)
+            .scalar_subquery())
 
 
 def _unpaid_where(*tests) -> ColumnElement[bool]:
-    unpaid = unpaid_obligations()
-    query = select(unpaid.c.contractor_id).where(*[t(unpaid) for t in tests])
-    return C.c.id.in_(query)
+    """The contractor has an active obligation, not fully paid, passing the tests (on `obligations`).
+
+    A correlated EXISTS: PostgreSQL runs it (and its negation) as a semi- or anti-join on the
+    contractor index, looking up allocations only for the obligations that pass the tests.
+    """
+    return exists(select(literal(1)).where(
+        O.c.contractor_id == C.c.id, O.c.status == RecordStatus.ACTIVE, *[t(O) for t in tests],
+        func.round(O.c.amount - paid_amount(), 2) > 0))
+
+
+def balance_of_contractor():
+    """SQL: the enclosing contractor's balance (active obligations minus active payments)."""
+    owed = (select(func.coalesce(func.sum(O.c.amount), 0))
+            .where(O.c.contractor_id == C.c.id, O.c.status == RecordStatus.ACTIVE).scalar_subquery())
+    paid = (select(func.coalesce(func.sum(P.c.amount), 0))
+            .where(P.c.contractor_id == C.c.id, P.c.status == RecordStatus.ACTIVE).scalar_subquery())
+    return func.round(owed - paid, 2)
 
 
 def _balance(cond: Condition, ctx: Context) -> ColumnElement[bool]:
-    lines = ledger_lines()
-    total = func.round(func.sum(lines.c.amount), 2)
-    matches = _number(total, cond.op, cond.value)
-    grouped = select(lines.c.contractor_id).group_by(lines.c.contractor_id)
-    # A contractor without any obligation or payment has a balance of 0.
-    if number_holds(cond.op, cond.value, Decimal("0")):
-        return C.c.id.not_in(grouped.having(not_(matches)))
-    return C.c.id.in_(grouped.having(matches))
+    # Correlated sums, evaluated only for the contractors the cheaper conditions left.
+    return _number(balance_of_contractor(), cond.op, cond.value)
 
 
 def _has_arrears(cond: Condition, ctx: Context) -> ColumnElement[bool]:
@@ -302,14 +298,17 @@ def _days_overdue(cond: Condition, ctx: Context) -> ColumnElement[bool]:
     raise ValueError(op)
 
 
+def _has_obligation(*tests) -> ColumnElement[bool]:
+    return exists(select(literal(1)).where(
+        O.c.contractor_id == C.c.id, O.c.status == RecordStatus.ACTIVE, *tests))
+
+
 def _obligation_kind(cond: Condition, ctx: Context) -> ColumnElement[bool]:
-    return C.c.id.in_(select(O.c.contractor_id).where(
-        O.c.status == RecordStatus.ACTIVE, O.c.kind.in_(cond.value)))
+    return _has_obligation(O.c.kind.in_(cond.value))
 
 
 def _unit(cond: Condition, ctx: Context) -> ColumnElement[bool]:
-    return C.c.id.in_(select(O.c.contractor_id).where(
-        O.c.status == RecordStatus.ACTIVE, O.c.unit_id.in_([int(v) for v in cond.value])))
+    return _has_obligation(O.c.unit_id.in_([int(v) for v in cond.value]))
 
 
 def _due_date(cond: Condition, ctx: Context) -> ColumnElement[bool]:
@@ -319,10 +318,13 @@ def _due_date(cond: Condition, ctx: Context) -> ColumnElement[bool]:
 
 
 def _appointment_date(cond: Condition, ctx: Context) -> ColumnElement[bool]:
-    active = AP.c.status == RecordStatus.ACTIVE
+    def having(*tests) -> ColumnElement[bool]:
+        return exists(select(literal(1)).where(
+            AP.c.contractor_id == C.c.id, AP.c.status == RecordStatus.ACTIVE, *tests))
+
     if cond.op == "is_empty":
-        return not_(C.c.id.in_(select(AP.c.contractor_id).where(active)))
-    return C.c.id.in_(select(AP.c.contractor_id).where(active, _instant_test(AP.c.starts_at, cond, ctx)))
+        return not_(having())
+    return having(_instant_test(AP.c.starts_at, cond, ctx))
 
 
 # -- contact points and consents ----------------------------------------------------------------

@@ -53,10 +53,7 @@ def freeze(audience: Audience, *, channels: Iterable[str] = (Channel.SMS, Channe
     db.session.add(snapshot)
     db.session.flush()
     connection = db.session.connection().execution_options(preserve_rowcount=True)
-    members = connection.execute(
-        insert(SM).from_select(["snapshot_id", "contractor_id"],
-                               select(literal(snapshot.id), C.c.id).where(membership(audience, ctx)))
-    ).rowcount
+    members = _insert_members(connection, snapshot.id, select(C.c.id).where(membership(audience, ctx)))
     recipients = 0
     for channel in channels:
         recipients += connection.execute(
@@ -70,6 +67,22 @@ def freeze(audience: Audience, *, channels: Iterable[str] = (Channel.SMS, Channe
                        .values(members=members, recipients=recipients))
     db.session.refresh(snapshot)
     return snapshot
+
+
+def _insert_members(connection, snapshot_id: int, member_ids) -> int:
+    """Write the members; PostgreSQL selects them in parallel first (INSERT ... SELECT never is)."""
+    if connection.dialect.name != "postgresql":
+        return connection.execute(insert(SM).from_select(
+            ["snapshot_id", "contractor_id"], select(literal(snapshot_id), member_ids.subquery().c.id))).rowcount
+    from sqlalchemy import Integer, bindparam
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    ids = list(connection.scalars(member_ids))
+    if ids:
+        connection.execute(insert(SM).from_select(
+            ["snapshot_id", "contractor_id"],
+            select(literal(snapshot_id), func.unnest(bindparam("ids", ids, type_=ARRAY(Integer))))))
+    return len(ids)
 
 
 def _recipients(snapshot_id: int, channel: str, ctx: Context, require_consent: bool,
