@@ -9,9 +9,9 @@ from sqlalchemy import select
 from stdnum.pl import nip as nip_number
 
 from app.accounts.models import Contractor, RecordStatus
-from app.audiences.audience import Audience, describe, explain
+from app.audiences.audience import Audience, describe, explain, outline
 from app.audiences.models import StaticList
-from app.audiences.rules import Group, Negation, Node
+from app.audiences.rules import Node
 from app.core.extensions import db
 
 MAX_MATCHES = 20
@@ -28,19 +28,7 @@ class Line:
 
 def rule_outline(node: Node | None) -> list[Line]:
     """The rule as indented lines a person reads top-down (`all of`, `District is one of ...`)."""
-    lines: list[Line] = []
-
-    def walk(item: Node, depth: int) -> None:
-        lines.append(Line(depth, describe(item)))
-        if isinstance(item, Group):
-            for child in item.children:
-                walk(child, depth + 1)
-        elif isinstance(item, Negation):
-            walk(item.child, depth + 1)
-
-    if node is not None:
-        walk(node, 0)
-    return lines
+    return [Line(depth, describe(item)) for depth, item in outline(node)]
 
 
 def list_names(ids) -> dict[int, str]:

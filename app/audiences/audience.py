@@ -171,21 +171,22 @@ class Explanation:
     lines: list[dict[str, Any]]
 
 
+def outline(node: Node | None, depth: int = 0) -> list[tuple[int, Node]]:
+    """Every node of a rule top-down with its depth, as a person reads it."""
+    if node is None:
+        return []
+    nodes = [(depth, node)]
+    children = node.children if isinstance(node, Group) else (
+        (node.child,) if isinstance(node, Negation) else ())
+    for child in children:
+        nodes.extend(outline(child, depth + 1))
+    return nodes
+
+
 def explain(audience: Audience, contractor_id: int, ctx: Context | None = None) -> Explanation:
     """Evaluate every node of the rule for one contractor in one SQL query, for the member page."""
     ctx = ctx or default_context()
-    nodes: list[tuple[int, Node | str]] = []
-
-    def walk(node: Node, depth: int) -> None:
-        nodes.append((depth, node))
-        if isinstance(node, Group):
-            for child in node.children:
-                walk(child, depth + 1)
-        elif isinstance(node, Negation):
-            walk(node.child, depth + 1)
-
-    if audience.rule is not None:
-        walk(audience.rule, 0)
+    nodes = outline(audience.rule)
     columns = [case((compile_rule(node, ctx), 1), else_=0).label(f"n{i}") for i, (_d, node) in enumerate(nodes)]
     columns.append(case((membership(audience, ctx), 1), else_=0).label("member"))
     lists = {}

@@ -147,23 +147,6 @@ def _number(expr, op: str, value) -> ColumnElement[bool]:
     raise ValueError(f"operator {op} on a number")
 
 
-def number_holds(op: str, value, number) -> bool:
-    """The same comparison in Python (used to know whether a missing balance, 0, matches)."""
-    if op == "eq":
-        return number == value
-    if op == "gt":
-        return number > value
-    if op == "gte":
-        return number >= value
-    if op == "lt":
-        return number < value
-    if op == "lte":
-        return number <= value
-    if op == "between":
-        return value[0] <= number <= value[1]
-    raise ValueError(op)
-
-
 def day_range(op: str, value, today: date) -> tuple[date | None, date | None]:
     """The inclusive range of days a date operator accepts (None: open end)."""
     one = timedelta(days=1)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import and_, func, insert, literal, select, update
+from sqlalchemy import Integer, and_, bindparam, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.accounts.models import Channel
 from app.audiences.audience import Audience, membership
@@ -74,9 +75,6 @@ def _insert_members(connection, snapshot_id: int, member_ids) -> int:
     if connection.dialect.name != "postgresql":
         return connection.execute(insert(SM).from_select(
             ["snapshot_id", "contractor_id"], select(literal(snapshot_id), member_ids.subquery().c.id))).rowcount
-    from sqlalchemy import Integer, bindparam
-    from sqlalchemy.dialects.postgresql import ARRAY
-
     ids = list(connection.scalars(member_ids))
     if ids:
         connection.execute(insert(SM).from_select(

@@ -24,7 +24,6 @@ from app.accounts.models import (
     Unit,
 )
 from app.audiences.catalogue import PKD_SECTIONS
-from app.audiences.compiler import day_range, number_holds
 from app.audiences.rules import Condition, Group, Negation, Node
 from app.channels.models import OptOut
 from app.core.clock import to_warsaw
@@ -230,8 +229,16 @@ class Reader:
     def day_holds(self, day: date | None, cond: Condition) -> bool:
         if day is None:
             return False
-        low, high = day_range(cond.op, cond.value, self.today)
-        return (low is None or day >= low) and (high is None or day <= high)
+        op, v, age = cond.op, cond.value, (self.today - day).days
+        return {
+            "on": lambda: day == v,
+            "before": lambda: day < v,
+            "after": lambda: day > v,
+            "between": lambda: v[0] <= day <= v[1],
+            "within_next": lambda: -v <= age <= 0,
+            "within_last": lambda: 0 <= age <= v,
+            "more_than_days_ago": lambda: age > v,
+        }[op]()
 
     # derived facts
 
@@ -319,6 +326,14 @@ class Reader:
 
     def reachable_email(self, cond, c):
         return self.reachable(c, "email")
+
+
+def number_holds(op: str, value, number) -> bool:
+    """Number comparisons as the catalogue defines them."""
+    if op == "between":
+        return value[0] <= number <= value[1]
+    return {"eq": number == value, "gt": number > value, "gte": number >= value,
+            "lt": number < value, "lte": number <= value}[op]
 
 
 def text_holds(value: str | None, cond: Condition) -> bool:

@@ -6,7 +6,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    inspect,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.contacts import number_class
@@ -176,6 +186,10 @@ class ContactPoint(Base):
 @event.listens_for(ContactPoint, "before_update")
 def _classify_phone(_mapper, _connection, point: ContactPoint) -> None:
     """Keep `number_class` in step with the value of a phone saved through the ORM."""
+    state = inspect(point)
+    if state.persistent and not (state.attrs.value.history.has_changes()
+                                 or state.attrs.channel.history.has_changes()):
+        return
     if point.channel == Channel.SMS:
         point.number_class = number_class(point.value)
     else:
