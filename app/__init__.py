@@ -49,6 +49,7 @@ def _import_models() -> None:
     """Import every model module so the metadata is complete (for Alembic and the admin)."""
     import app.accounts.models  # noqa: F401
     import app.audiences.models  # noqa: F401
+    import app.campaigns.models  # noqa: F401
     import app.channels.models  # noqa: F401
     import app.core.audit  # noqa: F401
     import app.legacy.models  # noqa: F401
@@ -58,6 +59,7 @@ def _import_tasks() -> None:
     """Declare every actor on the broker (the embedded worker and `worker.py` need them all)."""
     import app.channels.reconcile  # noqa: F401  (registers its periodic job)
     import app.channels.tasks  # noqa: F401
+    import app.campaigns.tasks  # noqa: F401
     import app.legacy.inbox  # noqa: F401  (registers its periodic job)
     import app.legacy.tasks  # noqa: F401
 
@@ -103,10 +105,12 @@ def _migrations_dir():
 
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.auth import bp as staff_auth_bp
+    from app.campaigns.public import bp as campaign_links_bp
     from app.channels.webhooks import bp as hooks_bp
 
     app.register_blueprint(staff_auth_bp)
     app.register_blueprint(hooks_bp)
+    app.register_blueprint(campaign_links_bp)
 
     @app.get("/")
     def index():

@@ -124,7 +124,7 @@ def message_details(message: Message) -> dict[str, Any]:
         "channel_label": label(CHANNEL_LABELS, message.channel),
         "purpose_label": label(PURPOSE_LABELS, message.purpose),
         "size": size_of(message),
-        "html_preview": email_preview(message.html) if message.html else None,
+        "html_preview": email_preview(message.personal_html) if message.html else None,
         "timeline": timeline(message),
         "contractor": db.session.get(Contractor, message.contractor_id)
         if message.contractor_id

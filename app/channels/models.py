@@ -102,8 +102,22 @@ class Message(Base):
     sent_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
 
+    @property
+    def personal_html(self) -> str | None:
+        """The HTML this recipient gets: a shared HTML's `[%N%]` markers filled with `params`."""
+        if self.html and self.template and self.params:
+            return fill_markers(self.html, self.params)
+        return self.html
+
     def __str__(self) -> str:
         return f"#{self.id} {self.channel} → {self.recipient} ({self.status})"
+
+
+def fill_markers(text: str, params: list[str]) -> str:
+    """Put per-recipient values into a shared text's `[%1%]`, `[%2%]`, ... markers."""
+    for number, value in enumerate(params, start=1):
+        text = text.replace(f"[%{number}%]", value)
+    return text
 
 
 class OptOut(Base):

@@ -47,6 +47,9 @@ class NewMessage:
     urgent: bool = False
     send_after: datetime | None = None
     expires_at: datetime | None = None
+    # Why the message is written `cancelled` instead of being sent (e.g. the recipient opted out):
+    # the caller's results then show every recipient and what became of them.
+    withheld: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -64,23 +67,28 @@ def policies_for(unit_ids: Iterable[int | None]) -> dict[int, ChannelPolicy]:
     return {p.unit_id: p for p in rows}
 
 
-def _row(item: NewMessage, policy: ChannelPolicy | None, quiet: QuietHours, now: datetime) -> dict:
-    region = current_app.config["DEFAULT_PHONE_REGION"]
-    if item.channel == "sms":
-        recipient = normalise_phone(item.recipient, region=region)
-    elif item.channel == "email":
-        recipient = normalise_email(item.recipient)
-    else:
+def _row(item: NewMessage, policy: ChannelPolicy | None, quiet: QuietHours, now: datetime,
+         checked: bool) -> dict:
+    if item.channel not in ("sms", "email"):
         raise ContactError(f"unknown channel {item.channel!r}")
-    body, template = item.body, item.template
+    if checked:
+        recipient = item.recipient
+    elif item.channel == "sms":
+        recipient = normalise_phone(item.recipient, region=current_app.config["DEFAULT_PHONE_REGION"])
+    else:
+        recipient = normalise_email(item.recipient)
+    body, template, params = item.body, item.template, item.params
     if item.channel == "sms" and policy is not None and policy.sms_transliterate:
         body = transliterate(body)
         template = transliterate(template) if template else None
+        params = [transliterate(p) for p in params] if params else params
     status, error, finished_at = MessageStatus.CREATED.value, None, None
-    if item.channel == "sms":
+    if item.channel == "sms" and not checked:
         reason = refusal_reason(recipient, number_policy())
         if reason:
             status, error, finished_at = MessageStatus.FAILED.value, f"number refused: {reason}", now
+    if item.withheld:
+        status, error, finished_at = MessageStatus.CANCELLED.value, item.withheld[:500], now
     send_after = item.send_after
     if not item.urgent:
         send_after = quiet.release_at(max(send_after or now, now))
@@ -100,7 +108,7 @@ def _row(item: NewMessage, policy: ChannelPolicy | None, quiet: QuietHours, now:
         "html": item.html,
         "headers": item.headers,
         "template": template,
-        "params": item.params,
+        "params": params,
         "status": status,
         "error": error,
         "finished_at": finished_at,
@@ -111,7 +119,7 @@ def _row(item: NewMessage, policy: ChannelPolicy | None, quiet: QuietHours, now:
     }
 
 
-def create_messages(items: Sequence[NewMessage]) -> list[int]:
+def create_messages(items: Sequence[NewMessage], *, checked_addresses: bool = False) -> list[int]:
     """Write messages into the outbox in the caller's transaction and queue the due ones after commit.
 
     A recipient that is not a valid phone or email raises ContactError naming it, before anything
@@ -119,16 +127,17 @@ def create_messages(items: Sequence[NewMessage]) -> list[int]:
     `failed` with the reason, so the caller's results show it. Returns the ids of the messages,
     including ones that existed under the same key.
 
-    Features that fan out with `INSERT ... SELECT` instead must select only numbers that pass
-    `numbers.refusal_reason` (the audiences' reachable contact points do): at send time only the
-    E.164 form is checked, the full check costs too much per message.
+    `checked_addresses` says the recipients are contact points already normalised and passing
+    `numbers.refusal_reason` (the audiences' reachable contact points are): the per-message
+    check, too costly for a campaign of a hundred thousand, is then skipped. At send time only
+    the E.164 form is checked.
     """
     if not items:
         return []
     now = utcnow()
     quiet = quiet_hours()
     policies = policies_for(item.unit_id for item in items)
-    rows = [_row(item, policies.get(item.unit_id), quiet, now) for item in items]
+    rows = [_row(item, policies.get(item.unit_id), quiet, now, checked_addresses) for item in items]
     table = Message.__table__
     for start in range(0, len(rows), 1000):
         db.session.execute(insert_ignoring_duplicates(table, ["idempotency_key"]), rows[start : start + 1000])

@@ -28,6 +28,7 @@ from app.channels.registry import provider_for, provider_rate
 from app.channels.sms_text import measure
 from app.core.clock import utcnow
 from app.core.extensions import db
+from app.core.signals import batch_sent
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ def send_batch(message_ids: Sequence[int]) -> BatchResult:
     result.skipped = len(ids) - result.claimed
     if result.retry_ids:
         _requeue_later(result.retry_ids, result.retry_delay)
+    batch_sent.send(None, message_ids=ids)
     return result
 
 

@@ -8,8 +8,12 @@ from app import broker  # noqa: F401  (first: sets the dramatiq broker)
 from app.broker import QUEUE_DEFAULT, QUEUE_MESSAGES, QUEUE_URGENT
 
 
+#: Priority of normal batches in a worker's own queue: urgent work (priority 0) goes first.
+NORMAL_PRIORITY = 10
+
+
 @dramatiq.actor(actor_name="channels.send_batch", queue_name=QUEUE_MESSAGES, max_retries=5,
-                time_limit=900_000)
+                time_limit=900_000, priority=NORMAL_PRIORITY)
 def send_batch(message_ids: list[int]) -> None:
     """Send the still waiting messages among `message_ids`."""
     from app.channels.sending import send_batch as send

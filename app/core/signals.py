@@ -10,3 +10,5 @@ snapshot_imported = _signals.signal("snapshot-imported")
 account_changed = _signals.signal("account-changed")
 #: Sent after a payment was booked and committed; kwargs: payment_id.
 payment_booked = _signals.signal("payment-booked")
+#: Sent after a send batch recorded its outcomes; kwargs: message_ids (list[int]).
+batch_sent = _signals.signal("batch-sent")

@@ -20,14 +20,22 @@ from app.accounts.models.ledger import (
     Payment,
     PaymentMethod,
 )
+from app.accounts.models.preferences import (
+    OPTIONAL_CATEGORIES,
+    CampaignCategory,
+    CategoryPreference,
+)
 from app.accounts.models.units import Unit
 from app.accounts.models.users import LinkStatus, PortalLink, PortalUser, StaffUser
 
 __all__ = [
+    "OPTIONAL_CATEGORIES",
     "Allocation",
     "Appointment",
     "AttributeDefinition",
     "AttributeType",
+    "CampaignCategory",
+    "CategoryPreference",
     "ChangeEvent",
     "ChangeKind",
     "Channel",

@@ -82,6 +82,8 @@ class Contractor(Base):
     district: Mapped[str | None] = mapped_column(String(80))
     pkd: Mapped[str | None] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(12), default=RecordStatus.ACTIVE)
+    # The channel the business prefers when a campaign asks for one (sms, email); NULL = SMS.
+    preferred_channel: Mapped[str | None] = mapped_column(String(10))
     legacy_modified_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

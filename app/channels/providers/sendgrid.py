@@ -55,13 +55,16 @@ class SendgridProvider:
         self.timeout = timeout
 
     def plan(self, messages: Sequence[Outgoing]) -> list[Request]:
-        """Group emails with the same subject and content; chunk each group to 1000."""
+        """Group emails with the same content; chunk each group to 1000.
+
+        The subject and headers travel in each personalization, so they need not be shared.
+        """
         groups: dict[tuple, list[Outgoing]] = defaultdict(list)
         for message in messages:
             if message.template and message.params:
-                key = ("template", message.subject, message.template, message.html, len(message.params))
+                key = ("template", message.template, message.html, len(message.params))
             else:
-                key = ("text", message.subject, message.body, message.html, 0)
+                key = ("text", message.body, message.html, 0)
             groups[key].append(message)
         return [Request(chunk) for group in groups.values() for chunk in chunked(group, self.batch_size)]
 
