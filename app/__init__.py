@@ -57,9 +57,9 @@ def _import_models() -> None:
 
 def _import_tasks() -> None:
     """Declare every actor on the broker (the embedded worker and `worker.py` need them all)."""
+    import app.campaigns.tasks  # noqa: F401
     import app.channels.reconcile  # noqa: F401  (registers its periodic job)
     import app.channels.tasks  # noqa: F401
-    import app.campaigns.tasks  # noqa: F401
     import app.legacy.inbox  # noqa: F401  (registers its periodic job)
     import app.legacy.tasks  # noqa: F401
 

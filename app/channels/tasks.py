@@ -7,7 +7,6 @@ import dramatiq
 from app import broker  # noqa: F401  (first: sets the dramatiq broker)
 from app.broker import QUEUE_DEFAULT, QUEUE_MESSAGES, QUEUE_URGENT
 
-
 #: Priority of normal batches in a worker's own queue: urgent work (priority 0) goes first.
 NORMAL_PRIORITY = 10
 
