@@ -28,7 +28,8 @@ def choose_category(contractor_id: int, category: str, channel: str, wanted: boo
     if choice is None:
         if wanted:
             return False
-        choice = CategoryPreference(contractor_id=contractor_id, category=category, source=source)
+        choice = CategoryPreference(contractor_id=contractor_id, category=category, sms=True, email=True,
+                                    source=source)
         db.session.add(choice)
     if choice.wants(channel) == wanted:
         return False

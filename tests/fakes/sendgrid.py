@@ -303,12 +303,23 @@ def _sent_email(message_id: str, mail: dict, personalization: dict) -> SentEmail
     def emails(kind: str) -> list[str]:
         return [r["email"] for r in personalization.get(kind) or []]
 
+    substitutions = personalization.get("substitutions") or {}
+
+    def substituted(text):
+        # Legacy substitutions: each key is replaced in the subject and every content block.
+        if not isinstance(text, str):
+            return text
+        for key, value in substitutions.items():
+            text = text.replace(key, str(value))
+        return text
+
+    content = [{**item, "value": substituted(item.get("value"))} for item in mail.get("content") or []]
     return SentEmail(
         message_id=message_id, to=emails("to"),
-        subject=personalization.get("subject") or mail.get("subject"),
+        subject=substituted(personalization.get("subject") or mail.get("subject")),
         custom_args={**(mail.get("custom_args") or {}), **(personalization.get("custom_args") or {})},
         headers={**(mail.get("headers") or {}), **(personalization.get("headers") or {})},
-        content=mail.get("content") or [], from_email=mail["from"]["email"],
+        content=content, from_email=mail["from"]["email"],
         received_at=time.time(), cc=emails("cc"), bcc=emails("bcc"),
         template_id=mail.get("template_id"),
         dynamic_template_data=personalization.get("dynamic_template_data"),
