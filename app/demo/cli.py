@@ -76,8 +76,13 @@ def seed_command(contractors: int, seed: int, if_empty: bool, keep_snapshot: Pat
 
     segments = ensure_demo_segments()
     db.session.commit()
+    from app.demo.campaigns import ensure_demo_campaigns
+
+    campaigns = ensure_demo_campaigns()
+    db.session.commit()
     path = write_logins(current_app.instance_path)
     click.echo(f"Użytkownicy demonstracyjni: {created} nowych, {kept} istniejących.")
     click.echo(f"Segmenty demonstracyjne: {segments} nowych.")
+    click.echo(f"Szablony i kampanie demonstracyjne: {campaigns} nowych.")
     click.echo(f"Kontrahentów w bazie: {_contractor_count()}. Loginy zapisano w {path}:")
     click.echo(logins_text())

@@ -24,15 +24,16 @@ class DemoUser:
     role: Role
     label: str  # the role in Polish, for the logins list
     password: str
+    phone: str | None = None  # where campaign test sends go
 
 
 DEMO_USERS = (
     DemoUser("admin@demo.elk.pl", "Anna Administratorska", Role.ADMIN, "administrator",
              "demo-admin-2026"),
     DemoUser("komunikacja@demo.elk.pl", "Katarzyna Nowicka", Role.COMMUNICATOR,
-             "komunikator (kampanie i odbiorcy)", "demo-komunikacja-2026"),
+             "komunikator (kampanie i odbiorcy)", "demo-komunikacja-2026", "+48500100201"),
     DemoUser("zatwierdzanie@demo.elk.pl", "Tomasz Wiśniewski", Role.APPROVER,
-             "zatwierdzający (kierownik)", "demo-zatwierdzanie-2026"),
+             "zatwierdzający (kierownik)", "demo-zatwierdzanie-2026", "+48500100202"),
     DemoUser("finanse@demo.elk.pl", "Małgorzata Zielińska", Role.FINANCE,
              "finanse (wpłaty i uzgodnienia)", "demo-finanse-2026"),
     DemoUser("skrzynka@demo.elk.pl", "Łukasz Dąbrowski", Role.INBOX,
@@ -58,6 +59,8 @@ def ensure_demo_users() -> tuple[int, int]:
                 user.set_password(demo.password)
         user.role_set = {demo.role}
         user.is_active = True
+        if demo.phone and not user.phone:
+            user.phone = demo.phone
     db.session.flush()
     audit.record("demo.users", actor_label="flask demo seed", created=created, kept=kept)
     return created, kept

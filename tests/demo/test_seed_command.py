@@ -49,6 +49,13 @@ def test_seed_imports_without_rejections_and_creates_demo_users(app, db, tmp_pat
     assert len(segments) == 3 and all(s.last_count for s in segments[:1])
     assert "Segmenty demonstracyjne: 3 nowych" in result.output
 
+    # The campaigns pages open on templates, one campaign awaiting approval and one approved.
+    from app.campaigns.models import Campaign, CampaignTemplate
+
+    assert _count(db, CampaignTemplate) == 4
+    statuses = sorted(c.status for c in db.session.scalars(select(Campaign)))
+    assert statuses == ["scheduled", "submitted"]
+
     # The imported balances are those the snapshot implies.
     from app.accounts.balance import contractor_balance
 
@@ -69,6 +76,7 @@ def test_seed_imports_without_rejections_and_creates_demo_users(app, db, tmp_pat
     assert _count(db, StaffUser) == len(DEMO_USERS)
     assert _count(db, Contractor) == 50
     assert "Segmenty demonstracyjne: 0 nowych" in again.output
+    assert "Szablony i kampanie demonstracyjne: 0 nowych" in again.output
     skipped = runner.invoke(args=["demo", "seed", "--contractors", "80", "--if-empty"])
     assert skipped.exit_code == 0 and "pomijam" in skipped.output
     assert _count(db, Contractor) == 50
