@@ -136,6 +136,7 @@ def _register_admin(app: Flask) -> None:
 
 def _register_commands(app: Flask) -> None:
     from app.accounts.cli import users_cli
+    from app.campaigns.cli import campaigns_cli
     from app.core.cli import serve_command
     from app.core.scheduler import scheduler_command
     from app.demo.cli import demo_cli
@@ -143,6 +144,7 @@ def _register_commands(app: Flask) -> None:
 
     app.cli.add_command(users_cli)
     app.cli.add_command(legacy_cli)
+    app.cli.add_command(campaigns_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(scheduler_command)
     app.cli.add_command(serve_command)
