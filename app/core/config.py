@@ -84,6 +84,8 @@ class Config:
     # A message `created` and queued this long ago, or `sending` this long, is looked at again.
     STALE_QUEUED_SECONDS = int(os.environ.get("STALE_QUEUED_SECONDS", "600"))
     STUCK_SENDING_SECONDS = int(os.environ.get("STUCK_SENDING_SECONDS", "900"))
+    # Members whose messages a campaign's fan-out creates per transaction.
+    CAMPAIGN_CHUNK = int(os.environ.get("CAMPAIGN_CHUNK", "2000"))
     # Bounces, drops and spam reports after which an email address is no longer used.
     EMAIL_FAILURES_BEFORE_UNUSABLE = int(os.environ.get("EMAIL_FAILURES_BEFORE_UNUSABLE", "1"))
     TESTING = False
