@@ -145,7 +145,7 @@ class TemplateView(SecureModelView):
                 return redirect(self.get_url(".index_view"))
         if request.method == "POST":
             flash(_("The template was not saved: correct the marked fields."), "danger")
-        return self.render(self.edit_template, form=form, template=template,
+        return self.render(self.edit_template, form=form, campaign_template=template,
                            placeholders=placeholder_catalogue(),
                            editor=editor_data(url_for("campaigns.live_sms_view"), url_for("campaigns.live_email_view")),
                            return_url=get_redirect_target() or self.get_url(".index_view"))
