@@ -35,7 +35,7 @@ def test_the_author_cannot_approve_their_own_campaign_but_another_approver_can(d
                                      sms_text="Nowy przetarg.", segment_id=town.segment.id)
     workflow.submit(campaign, author_approver)
     assert not workflow.may_approve(campaign, author_approver)
-    with pytest.raises(WorkflowError, match="someone other than its author"):
+    with pytest.raises(WorkflowError, match="ktoś inny niż jej autor"):
         workflow.approve(campaign, author_approver)
     workflow.approve(campaign, town.approver)
     assert campaign.status == CampaignStatus.SCHEDULED
@@ -52,7 +52,7 @@ def test_an_approver_may_approve_their_own_urgent_alert_and_the_audit_says_so(db
 
 
 def test_only_disaster_alerts_may_be_urgent(db, town):
-    with pytest.raises(WorkflowError, match="disaster"):
+    with pytest.raises(WorkflowError, match="klęskach żywiołowych"):
         draft(town, urgent=True)
 
 
@@ -60,7 +60,7 @@ def test_a_communicator_cannot_approve(db, town):
     campaign = draft(town)
     workflow.submit(campaign, town.author)
     other = create_staff_user(roles=("communicator",))
-    with pytest.raises(WorkflowError, match="role"):
+    with pytest.raises(WorkflowError, match="roli"):
         workflow.approve(campaign, other)
 
 
@@ -76,7 +76,7 @@ def test_submit_refuses_unknown_placeholders_naming_them(db, town):
 
 def test_submit_without_an_audience_is_refused(db, town):
     campaign = draft(town, segment_id=None)
-    with pytest.raises(WorkflowError, match="segment or a static list"):
+    with pytest.raises(WorkflowError, match="segment lub listę statyczną"):
         workflow.submit(campaign, town.author)
 
 
