@@ -26,7 +26,8 @@ COMPOSER = (Role.COMMUNICATOR, Role.APPROVER)
 APPROVER = (Role.APPROVER,)
 #: The parts of the campaign page that refresh themselves while it is scheduled, sending or paused.
 REFRESHED = {"status": "campaigns/admin/_status.html", "actions": "campaigns/admin/_actions.html",
-             "results": "campaigns/admin/_results.html", "audit": "campaigns/admin/_audit.html"}
+             "about": "campaigns/admin/_about.html", "results": "campaigns/admin/_results.html",
+             "audit": "campaigns/admin/_audit.html"}
 
 
 def export_filename(campaign: Campaign) -> str:

@@ -34,9 +34,8 @@ def summary_of(points: Sequence[TimePoint], total: int) -> str:
     if not points:
         return _("Nothing has been handed to a provider yet.")
     last = points[-1]
-    return _("From %(start)s to %(end)s: %(sent)d of %(total)d messages handed to providers, %(delivered)d "
-             "delivered.", start=format_instant(points[0].at), end=format_instant(last.at, "%H:%M"),
-             sent=last.sent, total=total, delivered=last.delivered)
+    return _("By %(end)s: %(sent)d of %(total)d messages handed to providers, %(delivered)d delivered.",
+             end=format_instant(last.at), sent=last.sent, total=total, delivered=last.delivered)
 
 
 def _polyline(values: list[int], top: int, css: str, dash: str) -> str:

@@ -23,8 +23,9 @@ from app.core.extensions import db
 from app.core.roles import Role
 from app.core.templating import format_instant
 
-#: Statuses in which the page refreshes its figures by itself.
-LIVE_STATUSES = (CampaignStatus.SCHEDULED, CampaignStatus.SENDING, CampaignStatus.PAUSED)
+#: Statuses in which the page refreshes itself (an author sees the approval, everyone the sending).
+LIVE_STATUSES = (CampaignStatus.SUBMITTED, CampaignStatus.SCHEDULED, CampaignStatus.SENDING,
+                 CampaignStatus.PAUSED)
 
 ACTION_LABELS = {
     "campaign.created": _l("created"),

@@ -67,7 +67,7 @@ def test_the_refreshing_parts_come_as_json(app, db, town, drain):
     workflow.submit(campaign, town.author)
     client = as_user(app, town.author)
     answer = client.get(f"/admin/campaigns/{campaign.id}/live/").get_json()
-    assert answer["status"] == "submitted" and answer["live"] is False
+    assert answer["status"] == "submitted" and answer["live"] is True  # the author waits for the approval
     workflow.approve(campaign, town.approver)
     answer = client.get(f"/admin/campaigns/{campaign.id}/live/").get_json()
     assert answer["live"] is True and 'data-status="scheduled"' in answer["parts"]["status"]
