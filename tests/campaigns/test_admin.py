@@ -279,3 +279,28 @@ def test_the_history_lists_the_audited_steps(app, db, town):
     history = html[html.index('data-section="audit"'):]
     assert history.index("created") < history.index("submitted for approval") < history.index("sent back")
     assert "Za długi tekst." in history and town.approver.email in history
+
+
+def test_submitting_without_an_audience_says_so_at_the_segment(app, db, town):
+    client = as_user(app, town.author)
+    response = post(client, "/admin/campaigns/new/", compose_data(town, segment_id="", action="submit"))
+    assert "Choose a segment or a static list." in errors_at(response.get_data(as_text=True), "campaign-segment")
+    assert db.session.query(Campaign).one().status == CampaignStatus.DRAFT
+
+
+def test_the_pages_render_in_the_default_language(app, db, town, drain):
+    """Polish is the default: every page and part renders with the translated texts."""
+    campaign = draft(town, channel_mode="both", email_subject="Jarmark", email_text="Zapraszamy {{ nazwa }}.")
+    workflow.send_test(campaign, town.author)
+    workflow.submit(campaign, town.author)
+    workflow.approve(campaign, town.approver)
+    drain()
+    db.session.expire_all()
+    client = app.test_client()
+    sign_in(client, town.approver.email)
+    for url in ("/admin/campaigns/", "/admin/campaigns/new/", f"/admin/campaigns/details/?id={campaign.id}",
+                f"/admin/campaigns/{campaign.id}/live/", "/admin/campaign_templates/",
+                "/admin/campaign_templates/new/", "/admin/campaigns/?flt0_0=finished"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert 'lang="pl"' in response.get_data(as_text=True) or response.is_json

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.accounts.models import AttributeDefinition
+from app.campaigns.models import Campaign
 from tests.admin_support import csrf_from
 from tests.campaigns.test_admin import as_user, page
 
@@ -34,6 +35,7 @@ def test_a_long_polish_sms_is_ucs2_in_two_parts_costed_for_the_audience(app, db,
     sent_plain = live(client, "sms", segment_id=town.segment.id, sms_text=LONG_POLISH,
                       sms_transliterate=True).get_json()["sms"]
     assert (sent_plain["encoding"], sent_plain["parts"]) == ("GSM-7", 1)
+    assert db.session.query(Campaign).count() == 0  # the panels never save the draft
 
 
 def test_the_sms_is_shown_as_the_first_member_by_name_gets_it(app, db, town):
