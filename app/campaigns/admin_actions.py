@@ -15,10 +15,12 @@ from app.accounts.models import StaffUser
 from app.campaigns import workflow
 from app.campaigns.admin_forms import ActionForm, RejectForm, RescheduleForm
 from app.campaigns.content import ContentError
-from app.campaigns.models import Campaign, CampaignStatus
+from app.campaigns.models import Campaign, CampaignStatus, origin_of
 from app.campaigns.results import export_csv
 from app.campaigns.workflow import WorkflowError
 from app.channels.sms_text import transliterate
+from app.core import audit
+from app.core.db import transactional
 from app.core.roles import Role
 from app.core.templating import format_instant
 
@@ -34,6 +36,13 @@ def export_filename(campaign: Campaign) -> str:
     """The results file's name: ASCII, with the campaign's id and name."""
     slug = re.sub(r"[^a-z0-9]+", "-", transliterate(campaign.name).lower()).strip("-")[:50] or "kampania"
     return f"campaign-{campaign.id}-{slug}-results.csv"
+
+
+@transactional
+def record_export(campaign: Campaign, user: StaffUser) -> None:
+    """Audit a download of the per-recipient results (they hold phone numbers and addresses)."""
+    audit.record("campaign.results_exported", actor_type="staff", actor_id=user.id, actor_label=user.email,
+                 target=origin_of(campaign.id))
 
 
 def _when(campaign: Campaign) -> str:
@@ -177,6 +186,7 @@ class CampaignActionsMixin:
     def export_view(self, campaign_id: int):
         """Per-recipient results as CSV (streamed; spreadsheet formulas neutralised)."""
         campaign = self.campaign_or_404(campaign_id)
+        record_export(campaign, current_user._get_current_object())
         response = Response(stream_with_context(export_csv(campaign.id)), mimetype="text/csv")
         response.charset = "utf-8"
         response.headers["Content-Disposition"] = f'attachment; filename="{export_filename(campaign)}"'

@@ -43,6 +43,7 @@ ACTION_LABELS = {
     "campaign.finished": _l("finished"),
     "campaign.failed_to_start": _l("could not start"),
     "campaign.deleted": _l("deleted"),
+    "campaign.results_exported": _l("results downloaded"),
 }
 FIGURE_LABELS = {
     "total": _l("Messages"),

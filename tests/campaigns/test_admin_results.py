@@ -42,6 +42,8 @@ def test_the_csv_has_one_row_per_message_and_neutralises_formulas(app, db, town,
     assert sorted(int(r["message_id"]) for r in rows) == sorted(m.id for m in messages.values())
     names = {r["name"] for r in rows}
     assert "'" + FORMULA in names and FORMULA not in names
+    history = page(client, f"/admin/campaigns/details/?id={campaign.id}")
+    assert "results downloaded" in history[history.index('data-section="audit"'):]
 
 
 def test_finished_results_show_figures_chart_and_replies(app, db, town, drain):

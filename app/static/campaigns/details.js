@@ -25,9 +25,12 @@
   function poll() {
     if (busy()) { setTimeout(poll, INTERVAL_MS); return; }
     fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
-      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (response) {
+        if (response.status === 403 || response.status === 404) { return {live: false, gone: true}; }
+        return response.ok ? response.json() : null;
+      })
       .then(function (answer) {
-        if (answer) { apply(answer); }
+        if (answer && !answer.gone) { apply(answer); }
         if (!answer || answer.live) { setTimeout(poll, INTERVAL_MS); }
       })
       .catch(function () { setTimeout(poll, INTERVAL_MS * 2); });
