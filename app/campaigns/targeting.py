@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app
@@ -73,7 +74,10 @@ def estimate(campaign: Campaign) -> dict[str, Any]:
 
 def sms_figures(campaign: Campaign, contractor_id: int | None, recipients: int) -> dict[str, Any]:
     """Encoding, parts and cost of the SMS for a sample recipient, times the recipients."""
-    compiled = compile_content(campaign, unit_name(campaign))
+    # Only the SMS counts here: an email not yet written must not hide the SMS figures.
+    sms_only = SimpleNamespace(channel_mode="sms", sms_text=campaign.sms_text,
+                               sms_transliterate=getattr(campaign, "sms_transliterate", False))
+    compiled = compile_content(sms_only, unit_name(campaign))
     if contractor_id is not None:
         context = contexts_for([contractor_id], compiled.codes, compiled.unit_name)[contractor_id]
     else:

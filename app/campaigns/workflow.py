@@ -118,7 +118,7 @@ def update_draft(campaign: Campaign, user: StaffUser, **values: Any) -> Campaign
     _require(user, Role.COMMUNICATOR, Role.APPROVER)
     _expect(campaign, *EDITABLE)
     _check_fields(values)
-    changed = sorted(k for k, v in values.items() if getattr(campaign, k) != v)
+    changed = sorted(k for k, v in values.items() if _comparable(getattr(campaign, k)) != _comparable(v))
     for key, value in values.items():
         setattr(campaign, key, value)
     _check_urgency(campaign)
@@ -318,6 +318,11 @@ def _schedule(campaign: Campaign, user: StaffUser | None, **details: Any) -> Non
     if due:
         campaign_id, urgent = campaign.id, campaign.urgent
         after_commit(lambda: enqueue_start(campaign_id, urgent))
+
+
+def _comparable(value: Any) -> Any:
+    """Instants compare as UTC whether or not the database kept their zone (SQLite does not)."""
+    return _aware(value) if isinstance(value, datetime) else value
 
 
 def _aware(value: datetime) -> datetime:
