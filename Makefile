@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export FLASK_APP := app:create_app
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast browser lint bench bench-import bench-send bench-audience translations clean
+.PHONY: help install run test test-fast browser lint bench bench-import bench-send bench-audience bench-campaign translations clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -54,7 +54,12 @@ bench-audience: LIVE_CONTRACTORS ?= 100000
 bench-audience: install ## Benchmark segment counts, previews and snapshots (PostgreSQL; CONTRACTORS=1000000 LIVE_CONTRACTORS=100000)
 	$(BIN)/python -m bench.audience --contractors $(CONTRACTORS) --live-contractors $(LIVE_CONTRACTORS) $(BENCH_ARGS)
 
-bench: bench-import bench-send bench-audience ## Run every benchmark
+bench-campaign: RECIPIENTS ?= 100000
+bench-campaign: LATENCY ?= 0.05
+bench-campaign: install ## Benchmark a campaign from approval to the last message sent, with an urgent alert (PostgreSQL + Redis, fakes; RECIPIENTS=100000 LATENCY=0.05)
+	$(BIN)/python -m bench.campaign --recipients $(RECIPIENTS) --latency $(LATENCY) $(BENCH_ARGS)
+
+bench: bench-import bench-send bench-audience bench-campaign ## Run every benchmark
 
 clean: ## Remove the virtual environment and local data
 	rm -rf $(VENV) instance

@@ -135,9 +135,11 @@ class CompiledContent:
     text_template: Any = None
     html_template: Any = None
     codes: set[str] = field(default_factory=set)
+    names: set[str] = field(default_factory=set)
     sms_form: SharedForm | None = None
     email_form: SharedForm | None = None
     link_marks: frozenset[str] = frozenset()
+    _footers: tuple[str, str] | None = field(default=None, init=False, repr=False)
 
     @property
     def base(self) -> dict[str, str]:
@@ -158,32 +160,41 @@ class CompiledContent:
                 return Rendered(body=body, template=form.shapes[0], params=params)
         return Rendered(body=body)
 
-    def _footer_text(self, unsubscribe: str) -> str:
-        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-            return _("You receive this message because the office has your address. "
-                     "Unsubscribe: %(url)s", url=unsubscribe)
+    def _footer_forms(self) -> tuple[str, str]:
+        """The footers' texts in the office's language, translated once: (plain, HTML)."""
+        if self._footers is None:
+            with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+                plain = _("You receive this message because the office has your address. "
+                          "Unsubscribe: %(url)s", url="\x00url\x00")
+                html = _("You receive this message because the office has your address. %(link)s",
+                         link=f'<a href="\x00url\x00">{escape(_("Unsubscribe"))}</a>')
+            self._footers = (plain, html)
+        return self._footers
 
-    def _text(self, context: dict) -> str:
-        text = self.text_template.render(context) if self.text_template is not None else ""
+    def _footer_text(self, unsubscribe: str) -> str:
+        return self._footer_forms()[0].replace("\x00url\x00", unsubscribe)
+
+    def _body(self, context: dict) -> str:
+        return self.text_template.render(context) if self.text_template is not None else ""
+
+    def _text(self, context: dict, body: str | None = None) -> str:
+        text = self._body(context) if body is None else body
         return f"{text.rstrip()}\n\n-- \n{self._footer_text(context[UNSUBSCRIBE_SLOT])}\n"
 
-    def _html(self, context: dict) -> str:
-        unsubscribe = context[UNSUBSCRIBE_SLOT]
-        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-            footer = _("You receive this message because the office has your address. %(link)s",
-                       link=f'<a href="{escape(unsubscribe)}">{escape(_("Unsubscribe"))}</a>')
+    def _html(self, context: dict, body: str | None = None) -> str:
+        footer = self._footer_forms()[1].replace("\x00url\x00", str(escape(context[UNSUBSCRIBE_SLOT])))
         if self.html_template is not None:
-            body = self.html_template.render(context)
+            html = self.html_template.render(context)
         else:
-            text = self.text_template.render(context) if self.text_template is not None else ""
-            body = text_to_html(text, self.link_marks)
-        return _layout(body, footer, self.unit_name)
+            html = text_to_html(self._body(context) if body is None else body, self.link_marks)
+        return _layout(html, footer, self.unit_name)
 
     def email(self, context: dict) -> Rendered:
         """The email of one recipient (`context` carries its unsubscribe link as `wypisz`)."""
         subject = self.subject_template.render(context).strip().replace("\n", " ")
-        text = self._text(context)
-        html = self._html(context)
+        body = self._body(context)  # rendered once for both the plain text and the HTML made from it
+        text = self._text(context, body)
+        html = self._html(context, body)
         unsubscribe = context[UNSUBSCRIBE_SLOT]
         headers = {"List-Unsubscribe": f"<{unsubscribe}>",
                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
@@ -221,6 +232,7 @@ def compile_content(content: Any, unit_name: str, *, codes: set[str] | None = No
             email_usages.append(usage(HTML_ENV.parse(content.email_html)))
     for found in (sms_usage, *email_usages):
         compiled.codes |= found.codes
+        compiled.names |= found.names
     if compiled.sms_template is not None:
         compiled.sms_form = SharedForm([compiled.sms_template.render], slots_of(sms_usage),
                                        base=compiled.base, max_slots=SMS_MAX_SLOTS)

@@ -14,7 +14,8 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import any_, cast, exists, func, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.accounts.models import (
     OPTIONAL_CATEGORIES,
@@ -46,10 +47,24 @@ OPTED_OUT = "the recipient opted out"
 CATEGORY_OFF = "the recipient does not want this category on this channel"
 
 
-def _locked(campaign_id: int) -> Campaign | None:
+#: Fan-outs that create a large campaign's messages side by side on PostgreSQL, each taking the
+#: next chunk no other one holds: while one waits for the database, another renders.
+FAN_OUTS = 2
+
+
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _locked(campaign_id: int, *, shared: bool = False) -> Campaign | None:
+    """The campaign with its row locked: shared by fan-outs creating chunks, exclusive otherwise.
+
+    A pause or cancel takes the row exclusively, so it waits for the chunks being created and
+    the next chunk sees it.
+    """
     query = select(Campaign).where(Campaign.id == campaign_id).execution_options(populate_existing=True)
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
+    if _postgresql():
+        query = query.with_for_update(read=shared)
     return db.session.scalars(query).first()
 
 
@@ -57,8 +72,21 @@ def start(campaign_id: int) -> bool:
     """Move a due scheduled campaign to `sending` with its audience frozen, then fan it out."""
     if not _begin(campaign_id):
         return False
+    _ask_for_help(campaign_id)
     fan_out(campaign_id)
     return True
+
+
+def _ask_for_help(campaign_id: int) -> None:
+    """On PostgreSQL, have more workers fan out an audience of several chunks alongside this one."""
+    from app.campaigns.workflow import enqueue_fan_out
+
+    campaign = db.session.get(Campaign, campaign_id)
+    snapshot = campaign.snapshot if campaign is not None else None
+    if not _postgresql() or snapshot is None or snapshot.members <= current_app.config.get("CAMPAIGN_CHUNK", 2000):
+        return
+    for _ in range(FAN_OUTS - 1):
+        enqueue_fan_out(campaign_id, campaign.urgent)
 
 
 @transactional
@@ -115,28 +143,90 @@ def fan_out(campaign_id: int, chunk: int | None = None) -> int:
         _give_up(campaign, str(error))
         return 0
     db.session.commit()
-    made, after = 0, 0
-    origin = origin_of(campaign_id)
+    # Chunks follow the members' order from the start, so every fan-out of the campaign cuts the
+    # same chunks; each is taken under a lock of its own. A pass that found chunks held by
+    # another fan-out is followed by one that waits for them: the fan-out that completes a pass
+    # with every chunk done by itself or seen done marks the campaign fanned out.
+    made, after, skipped, wait = 0, 0, False, False
     while True:
-        campaign = _locked(campaign_id)
+        campaign = _locked(campaign_id, shared=True)
         if campaign is None or campaign.status != CampaignStatus.SENDING or campaign.fanned_out_at:
             db.session.rollback()
             return made
-        members = list(db.session.scalars(
+        candidates = list(db.session.scalars(
             select(SM.c.contractor_id)
-            .where(SM.c.snapshot_id == campaign.snapshot_id, SM.c.contractor_id > after,
-                   ~exists().where(Message.contractor_id == SM.c.contractor_id, Message.origin == origin))
+            .where(SM.c.snapshot_id == campaign.snapshot_id, SM.c.contractor_id > after)
             .order_by(SM.c.contractor_id).limit(chunk)))
-        if not members:
-            campaign.fanned_out_at = utcnow()
-            db.session.commit()
-            settle(campaign_id)
+        if not candidates:
+            db.session.rollback()
+            if skipped:
+                after, skipped, wait = 0, False, True
+                continue
+            if _finish(campaign_id):
+                settle(campaign_id)
             return made
-        items = messages_for(campaign, compiled, members)
-        create_messages(items, checked_addresses=True)
+        after = candidates[-1]
+        if not _take_chunk(campaign_id, candidates[0], wait=wait):
+            db.session.rollback()
+            skipped = True
+            continue
+        done = _with_messages(campaign_id, candidates)
+        members = [m for m in candidates if m not in done]
+        if members:
+            items = messages_for(campaign, compiled, members)
+            create_messages(items, checked_addresses=True)
+            made += len(items)
         db.session.commit()
-        made += len(items)
-        after = members[-1]
+
+
+def _take_chunk(campaign_id: int, first_member: int, *, wait: bool) -> bool:
+    """Lock the chunk starting at this member for this transaction; False when another fan-out has it.
+
+    PostgreSQL advisory locks of two integer keys (campaign, first member), a key space no other
+    lock of the platform uses. SQLite has one writer at a time: nothing to share there.
+    """
+    if not _postgresql():
+        return True
+    if wait:
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:campaign, :member)"),
+                           {"campaign": campaign_id, "member": first_member})
+        return True
+    return bool(db.session.scalar(text("SELECT pg_try_advisory_xact_lock(:campaign, :member)"),
+                                  {"campaign": campaign_id, "member": first_member}))
+
+
+def _finish(campaign_id: int) -> bool:
+    """Mark the campaign fanned out, once no chunk is being created (the row taken exclusively)."""
+    campaign = _locked(campaign_id)
+    if campaign is None or campaign.status != CampaignStatus.SENDING or campaign.fanned_out_at:
+        db.session.rollback()
+        return False
+    campaign.fanned_out_at = utcnow()
+    db.session.commit()
+    return True
+
+
+def _with_messages(campaign_id: int, members: list[int]) -> set[int]:
+    """The members that already have a message of the campaign (a resumed or repeated fan-out).
+
+    Looked up by the messages' idempotency keys, so the unique index answers whatever the
+    planner believes of a table that a campaign has just filled.
+    """
+    origin = origin_of(campaign_id)
+    keys = [f"{origin}:{member}:{channel}" for member in members for channel in ("sms", "email")]
+    step = len(keys) if db.session.get_bind().dialect.name == "postgresql" else 500
+    found: set[int] = set()
+    for start in range(0, len(keys), step):
+        found.update(int(key.rsplit(":", 2)[1]) for key in db.session.scalars(
+            select(Message.idempotency_key).where(_among(Message.idempotency_key, keys[start:start + step]))))
+    return found
+
+
+def _among(column, values: list):
+    """`column IN values`, as one array parameter on PostgreSQL (cheap for thousands of values)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(cast(values, ARRAY(column.type)))
+    return column.in_(values)
 
 
 def messages_for(campaign: Campaign, compiled: CompiledContent, members: list[int]) -> list[NewMessage]:
@@ -144,7 +234,8 @@ def messages_for(campaign: Campaign, compiled: CompiledContent, members: list[in
     addresses: dict[int, dict[str, str]] = {}
     for channel, address, contractor_id in db.session.execute(
         select(SR.c.channel, SR.c.address, SR.c.contractor_id)
-        .where(SR.c.snapshot_id == campaign.snapshot_id, SR.c.contractor_id.in_(members))
+        .where(SR.c.snapshot_id == campaign.snapshot_id, SR.c.contractor_id.between(min(members), max(members)),
+               _among(SR.c.contractor_id, members))
     ):
         addresses.setdefault(contractor_id, {})[channel] = address
     if not addresses:
@@ -156,7 +247,7 @@ def messages_for(campaign: Campaign, compiled: CompiledContent, members: list[in
     if campaign.mode is ChannelMode.PREFERRED:
         preferred = dict(db.session.execute(
             select(Contractor.id, Contractor.preferred_channel).where(Contractor.id.in_(reached))).all())
-    contexts = contexts_for(reached, compiled.codes, compiled.unit_name)
+    contexts = contexts_for(reached, compiled.codes, compiled.unit_name, compiled.names)
     items: list[NewMessage] = []
     for contractor_id in reached:
         context = contexts.get(contractor_id)
