@@ -14,7 +14,7 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import any_, cast, exists, func, select, text, update
+from sqlalchemy import any_, cast, exists, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.accounts.models import (
@@ -47,24 +47,10 @@ OPTED_OUT = "the recipient opted out"
 CATEGORY_OFF = "the recipient does not want this category on this channel"
 
 
-#: Fan-outs that create a large campaign's messages side by side on PostgreSQL, each taking the
-#: next chunk no other one holds: while one waits for the database, another renders.
-FAN_OUTS = 2
-
-
-def _postgresql() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
-
-
-def _locked(campaign_id: int, *, shared: bool = False) -> Campaign | None:
-    """The campaign with its row locked: shared by fan-outs creating chunks, exclusive otherwise.
-
-    A pause or cancel takes the row exclusively, so it waits for the chunks being created and
-    the next chunk sees it.
-    """
+def _locked(campaign_id: int) -> Campaign | None:
     query = select(Campaign).where(Campaign.id == campaign_id).execution_options(populate_existing=True)
-    if _postgresql():
-        query = query.with_for_update(read=shared)
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
     return db.session.scalars(query).first()
 
 
@@ -72,21 +58,8 @@ def start(campaign_id: int) -> bool:
     """Move a due scheduled campaign to `sending` with its audience frozen, then fan it out."""
     if not _begin(campaign_id):
         return False
-    _ask_for_help(campaign_id)
     fan_out(campaign_id)
     return True
-
-
-def _ask_for_help(campaign_id: int) -> None:
-    """On PostgreSQL, have more workers fan out an audience of several chunks alongside this one."""
-    from app.campaigns.workflow import enqueue_fan_out
-
-    campaign = db.session.get(Campaign, campaign_id)
-    snapshot = campaign.snapshot if campaign is not None else None
-    if not _postgresql() or snapshot is None or snapshot.members <= current_app.config.get("CAMPAIGN_CHUNK", 2000):
-        return
-    for _ in range(FAN_OUTS - 1):
-        enqueue_fan_out(campaign_id, campaign.urgent)
 
 
 @transactional
@@ -143,13 +116,9 @@ def fan_out(campaign_id: int, chunk: int | None = None) -> int:
         _give_up(campaign, str(error))
         return 0
     db.session.commit()
-    # Chunks follow the members' order from the start, so every fan-out of the campaign cuts the
-    # same chunks; each is taken under a lock of its own. A pass that found chunks held by
-    # another fan-out is followed by one that waits for them: the fan-out that completes a pass
-    # with every chunk done by itself or seen done marks the campaign fanned out.
-    made, after, skipped, wait = 0, 0, False, False
+    made, after = 0, 0
     while True:
-        campaign = _locked(campaign_id, shared=True)
+        campaign = _locked(campaign_id)
         if campaign is None or campaign.status != CampaignStatus.SENDING or campaign.fanned_out_at:
             db.session.rollback()
             return made
@@ -158,18 +127,11 @@ def fan_out(campaign_id: int, chunk: int | None = None) -> int:
             .where(SM.c.snapshot_id == campaign.snapshot_id, SM.c.contractor_id > after)
             .order_by(SM.c.contractor_id).limit(chunk)))
         if not candidates:
-            db.session.rollback()
-            if skipped:
-                after, skipped, wait = 0, False, True
-                continue
-            if _finish(campaign_id):
-                settle(campaign_id)
+            campaign.fanned_out_at = utcnow()
+            db.session.commit()
+            settle(campaign_id)
             return made
         after = candidates[-1]
-        if not _take_chunk(campaign_id, candidates[0], wait=wait):
-            db.session.rollback()
-            skipped = True
-            continue
         done = _with_messages(campaign_id, candidates)
         members = [m for m in candidates if m not in done]
         if members:
@@ -177,33 +139,6 @@ def fan_out(campaign_id: int, chunk: int | None = None) -> int:
             create_messages(items, checked_addresses=True)
             made += len(items)
         db.session.commit()
-
-
-def _take_chunk(campaign_id: int, first_member: int, *, wait: bool) -> bool:
-    """Lock the chunk starting at this member for this transaction; False when another fan-out has it.
-
-    PostgreSQL advisory locks of two integer keys (campaign, first member), a key space no other
-    lock of the platform uses. SQLite has one writer at a time: nothing to share there.
-    """
-    if not _postgresql():
-        return True
-    if wait:
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:campaign, :member)"),
-                           {"campaign": campaign_id, "member": first_member})
-        return True
-    return bool(db.session.scalar(text("SELECT pg_try_advisory_xact_lock(:campaign, :member)"),
-                                  {"campaign": campaign_id, "member": first_member}))
-
-
-def _finish(campaign_id: int) -> bool:
-    """Mark the campaign fanned out, once no chunk is being created (the row taken exclusively)."""
-    campaign = _locked(campaign_id)
-    if campaign is None or campaign.status != CampaignStatus.SENDING or campaign.fanned_out_at:
-        db.session.rollback()
-        return False
-    campaign.fanned_out_at = utcnow()
-    db.session.commit()
-    return True
 
 
 def _with_messages(campaign_id: int, members: list[int]) -> set[int]:
