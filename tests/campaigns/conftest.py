@@ -80,15 +80,28 @@ def messages_of(db, campaign_id: int):
 
 @pytest.fixture
 def drain(stub_worker):
-    """A function running every queued task, and the tasks those queue, until nothing is left."""
+    """A function running every queued task, and the tasks those queue, until nothing is left.
+
+    Works on the stub broker of `make test` and on the Redis broker of `.ci/run`.
+    """
+    from dramatiq.brokers.stub import StubBroker
+
     from app.broker import ALL_QUEUES, broker
+
+    def waiting() -> int:
+        if isinstance(broker, StubBroker):
+            return sum(broker.queues[q].qsize() for q in broker.queues)
+        return sum(broker.do_qsize(q + suffix) for q in ALL_QUEUES for suffix in ("", ".DQ"))
 
     def run() -> None:
         for _ in range(50):
             for queue in ALL_QUEUES:
-                broker.join(queue, fail_fast=True)
+                if isinstance(broker, StubBroker):
+                    broker.join(queue, fail_fast=True)
+                else:
+                    broker.join(queue, interval=20, timeout=60_000)
             stub_worker.join()
-            if not any(broker.queues[q].qsize() for q in ALL_QUEUES):
+            if not waiting():
                 return
         raise AssertionError("the queues never emptied")
 
