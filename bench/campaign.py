@@ -1,21 +1,23 @@
-"""Benchmark of a campaign from approval to the last message sent, with an urgent alert meanwhile.
+"""Benchmark of a campaign from approval to the last message sent, with urgent alerts meanwhile.
 
     make bench-campaign                                   # 100,000 members, SMS + email each
     make bench-campaign RECIPIENTS=20000 LATENCY=0.1
-    python -m bench.campaign --help                       # --keep, --no-urgent-worker, --profile ...
+    make bench-campaign BENCH_ARGS="--urgent-poll-ms 100"
+    python -m bench.campaign --help                       # --keep, --alerts, --no-urgent-worker ...
 
 A scratch PostgreSQL database is built by the Alembic migrations (`flask db upgrade`) and filled
 by COPY: contractors of an Ełk-like town, each member of the campaign's segment (a district rule)
-with a mobile phone (`number_class='mobile'`), an email and consent to both; a small district
-holds the ~50 businesses an urgent alert goes to. The fake SMSAPI and SendGrid run in a child
-process with the given latency, and the production worker commands of the `Procfile` run the
-actors (`worker`: 2 processes x 8 threads on every queue; `urgent`: a process of its own for the
-`urgent` queue). An author drafts and submits both campaigns through the workflow services (not
-timed); an approver approves the big one (the clock starts) and, once its fan-out is well under
-way, the urgent one. Figures come from the outbox: the last `sent_at` of the big campaign and the
-first SMS `sent_at` of the urgent one (recorded when SMSAPI answered, so no earlier than its
-arrival at the fake). Targets: approval to the last message sent < 60 s at 100,000 members on two
-cores; the urgent alert's first SMS < 2 s after its approval.
+with a mobile phone (`number_class='mobile'`), an email and consent to both, a small district
+of 50 businesses for urgent alerts, and earlier reminders in the outbox (a running office's
+table and statistics, not an empty one). The fake SMSAPI and SendGrid run in a child process
+with the given latency, and the worker processes of the `Procfile` run the actors (`worker`:
+2 processes x 8 threads on every queue; `urgent`: a process of its own for the `urgent` queue).
+An author drafts and submits the campaign and the alerts through the workflow services (not
+timed); an approver approves the campaign (the clock starts) and, as its messages are made and
+sent, each urgent alert. Figures come from the outbox: the last `sent_at` of the campaign and the
+first SMS `sent_at` of each alert (recorded when SMSAPI answered, so no earlier than the SMS
+reached the fake), with CPU seconds per process group. Targets: approval to the last message
+sent < 60 s at 100,000 members on two cores; each alert's first SMS < 2 s after its approval.
 """
 
 from __future__ import annotations
@@ -174,32 +176,54 @@ def load_town(url: str, members: int, urgent: int, others: int, history: int, se
 # -- workers ---------------------------------------------------------------------------------------
 
 
-def procfile_commands(urgent_worker: bool) -> list[list[str]]:
-    """The `worker` (and `urgent`) commands of the Procfile, with this environment's dramatiq."""
+class Command:
+    """A Procfile process: its name, the variables its line sets and its words."""
+
+    def __init__(self, name: str, line: str) -> None:
+        words = shlex.split(line)
+        if words and words[0] == "env":
+            words = words[1:]
+        self.name = name
+        self.env = {}
+        while words and "=" in words[0] and not words[0].startswith("-"):
+            key, _, value = words.pop(0).partition("=")
+            self.env[key] = value
+        self.argv = [str(BIN / words[0]), *words[1:]]
+
+    @property
+    def processes(self) -> int:
+        """How many worker processes the command starts."""
+        return int(self.argv[self.argv.index("--processes") + 1]) if "--processes" in self.argv else 1
+
+    def __str__(self) -> str:
+        settings = " ".join(f"{k}={v}" for k, v in self.env.items())
+        return f"{self.name}: {settings + ' ' if settings else ''}dramatiq {' '.join(self.argv[1:])}"
+
+
+def procfile_commands(urgent_worker: bool, urgent_poll_ms: int | None) -> list[Command]:
+    """The `worker` (and `urgent`) processes of the Procfile, run with this environment's dramatiq."""
     lines = dict(line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if ":" in line)
-    names = ["worker", "urgent"] if urgent_worker else ["worker"]
-    commands = []
-    for name in names:
-        words = shlex.split(lines[name])
-        commands.append([str(BIN / words[0]), *words[1:]])
+    commands = [Command(name, lines[name]) for name in (["worker", "urgent"] if urgent_worker else ["worker"])]
+    if urgent_poll_ms is not None and urgent_worker:
+        commands[1].env["dramatiq_worker_timeout"] = str(urgent_poll_ms)
     return commands
 
 
 class Workers:
     """The worker commands as child processes, each in its own process group, logging to files."""
 
-    def __init__(self, commands: list[list[str]], env: dict, logs: Path) -> None:
+    def __init__(self, commands: list[Command], env: dict, logs: Path) -> None:
         self.commands = commands
         self.logs = [logs / f"worker-{n}.log" for n in range(len(commands))]
         self.processes = []
         for command, log in zip(commands, self.logs, strict=True):
             with log.open("w") as out:
-                self.processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out,
-                                                       start_new_session=True))
+                self.processes.append(subprocess.Popen(command.argv, cwd=ROOT, env={**env, **command.env},
+                                                       stdout=out, stderr=out, start_new_session=True))
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         """Wait until every worker process says it is ready for action."""
-        wanted = sum(int(c[c.index("--processes") + 1]) if "--processes" in c else 1 for c in self.commands)
+        wanted = sum(command.processes for command in self.commands)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             ready = sum(log.read_text().count("ready for action") for log in self.logs)
@@ -284,8 +308,11 @@ def _children(pid: int) -> list[int]:
 # -- the campaigns ---------------------------------------------------------------------------------
 
 
-def prepare_campaigns(members: int) -> tuple[int, int, int, int]:
-    """Staff, segments and both campaigns submitted; returns (campaign, urgent, approver) ids and the estimate."""
+def prepare_campaigns(members: int, alerts: int) -> tuple[int, list[int], int, int]:
+    """Staff, segments, the campaign and the urgent alerts submitted.
+
+    Returns the ids of the campaign, of the alerts and of the approver, and the alerts' audience.
+    """
     from app.accounts.models import StaffUser
     from app.audiences.models import Segment
     from app.campaigns import workflow
@@ -306,14 +333,17 @@ def prepare_campaigns(members: int) -> tuple[int, int, int, int]:
         author, name="Jarmark Ełcki", category="cultural_event", channel_mode="both", sms_text=SMS_TEXT,
         email_subject=EMAIL_SUBJECT, email_text=EMAIL_TEXT, segment_id=town.id)
     workflow.submit(campaign, author)
-    urgent = workflow.create_draft(
-        author, name="Ostrzeżenie przed wichurą", category="disaster", urgent=True, channel_mode="sms",
-        sms_text=URGENT_TEXT, segment_id=alert.id)
-    workflow.submit(urgent, author)
+    urgent = []
+    for number in range(1, alerts + 1):
+        draft = workflow.create_draft(
+            author, name=f"Ostrzeżenie przed wichurą nr {number}", category="disaster", urgent=True,
+            channel_mode="sms", sms_text=URGENT_TEXT, segment_id=alert.id)
+        workflow.submit(draft, author)
+        urgent.append(draft)
     estimate = campaign.estimate["members"]
     if estimate != members:
         sys.exit(f"the segment has {estimate:,} members, not {members:,}")
-    return campaign.id, urgent.id, approver.id, urgent.estimate["members"]
+    return campaign.id, [u.id for u in urgent], approver.id, urgent[0].estimate["members"]
 
 
 def approve(campaign_id: int, approver_id: int) -> datetime:
@@ -417,11 +447,11 @@ def run(args) -> list[str]:
 
         logging.getLogger().setLevel(logging.WARNING)
         with app.app_context():
-            campaign_id, urgent_id, approver_id, urgent_members = prepare_campaigns(args.recipients)
-        commands = procfile_commands(args.urgent_worker)
+            campaign_id, alert_ids, approver_id, urgent_members = prepare_campaigns(args.recipients, len(args.alerts))
+        commands = procfile_commands(args.urgent_worker, args.urgent_poll_ms)
         workers = Workers(commands, env, logs)
         workers.wait_ready()
-        print("  workers ready: " + " + ".join(f"`{' '.join(['dramatiq', *c[1:]])}`" for c in commands), flush=True)
+        print("  workers ready: " + " + ".join(f"`{c}`" for c in commands), flush=True)
         progress = Progress(url)
         meter = CpuMeter(workers, fakes)
         expected = 2 * args.recipients
@@ -429,26 +459,28 @@ def run(args) -> list[str]:
         with app.app_context():
             approved_at = approve(campaign_id, approver_id)
         clock = time.monotonic()
-        urgent_at, urgent_state = None, {}
+        alerts: list[dict] = []  # when each alert was approved, and how far the campaign was then
         deadline = clock + args.timeout
         while True:
             if time.monotonic() > deadline:
                 raise SystemExit(f"timed out after {args.timeout} s (worker logs in {logs})")
             made = progress.newest_message() - before
             big_done = progress.done(campaign_id)
-            if urgent_at is None and (made >= args.urgent_after * expected or big_done):
+            if len(alerts) < len(alert_ids) and (made >= args.alerts[len(alerts)] * expected or big_done):
                 if big_done:
-                    print("  the campaign ended before the urgent alert was approved: lower --urgent-after")
+                    print("  the campaign ended before every urgent alert was approved: lower --alerts")
                 with app.app_context():
-                    urgent_at = approve(urgent_id, approver_id)
-                urgent_state = {"made_then": made, "sent_then": progress.sent(campaign_id)}
-            if urgent_at is not None and big_done and progress.done(urgent_id):
+                    at = approve(alert_ids[len(alerts)], approver_id)
+                alerts.append({"id": alert_ids[len(alerts)], "at": at, "campaign_made": made,
+                               "campaign_sent": progress.sent(campaign_id)})
+            if len(alerts) == len(alert_ids) and big_done and all(progress.done(a["id"]) for a in alerts):
                 break
             time.sleep(args.poll)
         cpu = meter.used()
         wall = time.monotonic() - clock
         big = progress.figures(campaign_id)
-        alert = progress.figures(urgent_id)
+        for alert in alerts:
+            alert.update(progress.figures(alert["id"]))
         sms_stats, email_stats = _stats(endpoints["smsapi"]), _stats(endpoints["sendgrid"])
     finally:
         if workers is not None:
@@ -463,14 +495,12 @@ def run(args) -> list[str]:
             drop()
 
     total = _seconds(big["last_sent"], approved_at)
-    first_sms = _seconds(alert["first_sms"], urgent_at)
     verdict = "ok" if total < args.target else "MISSED"
-    urgent_verdict = "ok" if first_sms < args.urgent_target else "MISSED"
     rate = big["sent"] / total if total > 0 else 0.0
-    return [
+    lines = [
         f"campaign benchmark on PostgreSQL + Redis, {args.recipients:,} members (an SMS and an email each, "
         f"personalised), fake providers with {args.latency * 1000:.0f} ms latency, {os.cpu_count()} cores",
-        "  workers: " + " + ".join(f"`{' '.join(['dramatiq', *c[1:]])}`" for c in commands),
+        "  workers (Procfile): " + " + ".join(f"`{c}`" for c in commands),
         f"  rates: SMSAPI {app.config['SMSAPI_RATE']:g} and SendGrid {app.config['SENDGRID_RATE']:g} requests/s, "
         f"batches of {app.config['MESSAGE_BATCH']} ids, chunks of {app.config.get('CAMPAIGN_CHUNK', 2000):,} members",
         f"  approval to the last message sent: {total:6.1f} s  ({big['sent']:,} of {big['messages']:,} sent: "
@@ -488,20 +518,25 @@ def run(args) -> list[str]:
         f"{_seconds(big['finished'], approved_at):.1f} s",
         f"    CPU in {wall:,.0f} s of wall time ({sum(cpu.values()) / max(wall, 1e-9):.2f} of "
         f"{os.cpu_count()} cores busy): " + ", ".join(f"{name} {seconds:,.0f} s" for name, seconds in cpu.items()),
-        f"  urgent alert ({alert['members']:,} businesses, SMS) approved at "
-        f"{_seconds(urgent_at, approved_at):.1f} s, with {urgent_state['made_then']:,} messages of the campaign "
-        f"created and {urgent_state['sent_then']:,} sent",
-        f"    worker start, audience frozen, messages created: {_seconds(alert['started'], urgent_at):.2f} s, "
-        f"{_seconds(alert['frozen'], urgent_at):.2f} s, {_seconds(alert['first_created'], urgent_at):.2f} s",
-        f"    first SMS sent (SMSAPI answered): {first_sms:5.2f} s after its approval  "
-        f"target < {args.urgent_target:g} s  {urgent_verdict}; all {alert['sms_sent']:,} sent "
-        f"{_seconds(alert['last_sent'], urgent_at):.2f} s after it",
+        f"  urgent alerts ({urgent_members:,} businesses each, SMS), first SMS sent (SMSAPI answered) after "
+        f"approval, target < {args.urgent_target:g} s:",
+    ]
+    for number, alert in enumerate(alerts, start=1):
+        first_sms = _seconds(alert["first_sms"], alert["at"])
+        lines.append(
+            f"    alert {number}: {first_sms:5.2f} s  {'ok' if first_sms < args.urgent_target else 'MISSED'}  "
+            f"(approved at {_seconds(alert['at'], approved_at):.1f} s with {alert['campaign_made']:,} messages of "
+            f"the campaign made and {alert['campaign_sent']:,} sent; worker start {_seconds(alert['started'], alert['at']):.2f} s, "
+            f"frozen {_seconds(alert['frozen'], alert['at']):.2f} s, created "
+            f"{_seconds(alert['first_created'], alert['at']):.2f} s; all {alert['sms_sent']} sent "
+            f"{_seconds(alert['last_sent'], alert['at']):.2f} s)")
+    lines += [
         f"  SMSAPI:   {sms_stats['requests']:,} requests, {sms_stats['accepted']:,} SMS accepted, "
         f"{sms_stats['duplicates']} duplicates",
         f"  SendGrid: {email_stats['requests']:,} requests, {email_stats['accepted']:,} emails accepted, "
         f"{email_stats['duplicates']} duplicates",
-    ] + ([] if urgent_members == args.urgent_recipients else
-         [f"  (the urgent segment has {urgent_members} members, not {args.urgent_recipients})"])
+    ]
+    return lines
 
 
 def main() -> None:
@@ -515,10 +550,14 @@ def main() -> None:
                         help="past messages already in the outbox (default: twice the recipients)")
     parser.add_argument("--latency", type=float, default=float(os.environ.get("LATENCY", 0.05)),
                         help="seconds each fake provider request takes (default 0.05)")
-    parser.add_argument("--urgent-after", type=float, default=0.4,
-                        help="approve the alert once this share of the campaign's messages exists (0.4)")
+    parser.add_argument("--alerts", type=lambda v: [float(x) for x in v.split(",")], default=[0.2, 0.45, 0.7],
+                        help="approve an urgent alert once each of these shares of the campaign's messages "
+                             "exists (0.2,0.45,0.7)")
     parser.add_argument("--no-urgent-worker", dest="urgent_worker", action="store_false",
                         help="run only the Procfile's `worker`, without its `urgent` process")
+    parser.add_argument("--urgent-poll-ms", type=int, default=None,
+                        help="poll interval of the idle urgent worker (dramatiq_worker_timeout; default as the "
+                             "Procfile says, dramatiq's own 1000)")
     parser.add_argument("--target", type=float, default=60.0, help="seconds, approval to last sent (60)")
     parser.add_argument("--urgent-target", type=float, default=2.0, help="seconds, alert to first SMS (2)")
     parser.add_argument("--timeout", type=float, default=600.0, help="give up after this many seconds (600)")
