@@ -102,6 +102,8 @@ def queue_waiting(limit: int = 1_000_000, chunk: int = 10_000) -> int:
             )
             .order_by(Message.id)
             .limit(min(chunk, limit - queued))
+            # Rows a worker is claiming right now are its business: skip them, never deadlock.
+            .with_for_update(skip_locked=True)
         )
         due = db.session.execute(
             update(Message.__table__)
