@@ -289,12 +289,23 @@ class CpuMeter:
         self.start = self._read()
 
     def _read(self) -> dict[str, float]:
-        return {name: cpu_seconds(pids()) for name, pids in self.groups.items()}
+        seconds = {name: cpu_seconds(pids()) for name, pids in self.groups.items()}
+        seconds["machine"] = _machine_busy()
+        return seconds
 
     def used(self) -> dict[str, float]:
-        """CPU seconds each group used since the meter was made."""
+        """CPU seconds each group used since the meter was made, and what other processes used."""
         now = self._read()
-        return {name: now[name] - self.start[name] for name in now}
+        used = {name: now[name] - self.start[name] for name in now}
+        machine = used.pop("machine")
+        used["other processes"] = max(0.0, machine - sum(used.values()))
+        return used
+
+
+def _machine_busy() -> float:
+    """CPU seconds the whole machine has been busy (not idle, not waiting for I/O) since it booted."""
+    fields = [int(n) for n in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def _children(pid: int) -> list[int]:

@@ -9,8 +9,8 @@ SendGrid (served over HTTP by this process, slowly, so requests are in flight wh
 - without Redis (`make test` on SQLite), a process running the embedded platform's worker (the
   app's actors on its in-process broker) and those recovery paths in a loop, as `make run` does.
 
-The worker is killed with SIGKILL while the fan-out creates messages and requests are at the
-providers. SMSAPI refuses an `idx` it already has, so an SMS whose fate the kill left unknown is
+The worker is killed with SIGKILL while requests of both providers are in flight, most runs also
+while the fan-out is still creating messages (the test prints which). SMSAPI refuses an `idx` it already has, so an SMS whose fate the kill left unknown is
 simply sent again; SendGrid does not, and reports each accepted email with a `processed` event
 within seconds (long before reconciliation would try it again), which the fake posts to our
 webhook here. Then every recipient must have got exactly one message, each its own text, and
@@ -225,7 +225,7 @@ def _report_processed_emails(app, db, sendgrid: FakeSendgrid) -> int:
     return len(events)
 
 
-def _recover(app, db, campaign_id: int) -> None:
+def _recover() -> None:
     """One round of what the scheduler enqueues every minute, run here (the worker does the work)."""
     from app.campaigns.fanout import due_work, settle
     from app.campaigns.tasks import fan_out, start_campaign
@@ -305,7 +305,7 @@ def test_killing_the_worker_mid_campaign_changes_nothing_recipients_get(app, db,
 
             def finished() -> bool:
                 if _redis() and time.monotonic() - last_round[0] > 1:
-                    _recover(app, db, campaign_id)
+                    _recover()
                     last_round[0] = time.monotonic()
                 statuses = _statuses(db, campaign_id)
                 return (statuses["sent"] == expected and sum(statuses.values()) == expected
