@@ -286,19 +286,26 @@ class CpuMeter:
         self.groups = {"workers": workers.pids, "PostgreSQL": lambda: named("postgres"),
                        "Redis": lambda: named("redis-server"), "fake providers": lambda: [fakes.pid],
                        "this benchmark": lambda: [os.getpid()]}
-        self.start = self._read()
+        self.first: dict[tuple[str, int], float] = {}
+        self.last: dict[tuple[str, int], float] = {}
+        self.machine = _machine_busy()
+        self.sample()
+        self.first = dict(self.last)
 
-    def _read(self) -> dict[str, float]:
-        seconds = {name: cpu_seconds(pids()) for name, pids in self.groups.items()}
-        seconds["machine"] = _machine_busy()
-        return seconds
+    def sample(self) -> None:
+        """Read every process's CPU time now; called often, so processes that end (a database
+        connection the workers' pools close) are counted up to their last reading."""
+        for name, pids in self.groups.items():
+            for pid in pids():
+                self.last[(name, pid)] = cpu_seconds([pid])
 
     def used(self) -> dict[str, float]:
         """CPU seconds each group used since the meter was made, and what other processes used."""
-        now = self._read()
-        used = {name: now[name] - self.start[name] for name in now}
-        machine = used.pop("machine")
-        used["other processes"] = max(0.0, machine - sum(used.values()))
+        self.sample()
+        used = dict.fromkeys(self.groups, 0.0)
+        for (name, pid), seconds in self.last.items():
+            used[name] += seconds - self.first.get((name, pid), 0.0)
+        used["other processes"] = max(0.0, _machine_busy() - self.machine - sum(used.values()))
         return used
 
 
@@ -379,6 +386,11 @@ class Progress:
         import psycopg
 
         self.conn = psycopg.connect(url, autocommit=True)
+
+    def sessions(self) -> int:
+        """Connections opened to the database so far (PostgreSQL counts them)."""
+        return self.conn.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+                                 ).fetchone()[0]
 
     def newest_message(self) -> int:
         """The highest message id: messages made since a moment are the difference (a cheap read)."""
@@ -465,6 +477,7 @@ def run(args) -> list[str]:
         print("  workers ready: " + " + ".join(f"`{c}`" for c in commands), flush=True)
         progress = Progress(url)
         meter = CpuMeter(workers, fakes)
+        sessions = progress.sessions()
         expected = 2 * args.recipients
         before = progress.newest_message()
         with app.app_context():
@@ -486,8 +499,10 @@ def run(args) -> list[str]:
                                "campaign_sent": progress.sent(campaign_id)})
             if len(alerts) == len(alert_ids) and big_done and all(progress.done(a["id"]) for a in alerts):
                 break
+            meter.sample()
             time.sleep(args.poll)
         cpu = meter.used()
+        sessions = progress.sessions() - sessions
         wall = time.monotonic() - clock
         big = progress.figures(campaign_id)
         for alert in alerts:
@@ -529,6 +544,7 @@ def run(args) -> list[str]:
         f"{_seconds(big['finished'], approved_at):.1f} s",
         f"    CPU in {wall:,.0f} s of wall time ({sum(cpu.values()) / max(wall, 1e-9):.2f} of "
         f"{os.cpu_count()} cores busy): " + ", ".join(f"{name} {seconds:,.0f} s" for name, seconds in cpu.items()),
+        f"    database connections opened meanwhile: {sessions:,} (the workers' pools open and close them)",
         f"  urgent alerts ({urgent_members:,} businesses each, SMS), first SMS sent (SMSAPI answered) after "
         f"approval, target < {args.urgent_target:g} s:",
     ]
