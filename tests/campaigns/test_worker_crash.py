@@ -241,6 +241,21 @@ def _recover() -> None:
     reconcile()
 
 
+def _broker_state() -> dict:
+    """Messages waiting in each Redis queue and held by each consumer (nothing without Redis)."""
+    if not _redis():
+        return {}
+    import redis
+
+    client = redis.Redis.from_url(os.environ["TEST_REDIS_URL"])
+    state = {}
+    for key in client.scan_iter("dramatiq:*"):
+        kind = client.type(key).decode()
+        size = {"list": client.llen, "set": client.scard, "zset": client.zcard, "hash": client.hlen}.get(kind)
+        state[key.decode()] = size(key) if size else kind
+    return state
+
+
 def _clean_broker() -> None:
     from app.broker import broker
 
@@ -275,7 +290,7 @@ def test_killing_the_worker_mid_campaign_changes_nothing_recipients_get(app, db,
             campaign = _campaign(db, campaign_id)
             return (f"campaign {campaign.status}, fanned out {campaign.fanned_out_at is not None}, "
                     f"messages {dict(_statuses(db, campaign_id))}, SMSAPI {smsapi.stats()}, "
-                    f"SendGrid {sendgrid.stats()}; worker log: {log.read_text()[-2000:]}")
+                    f"SendGrid {sendgrid.stats()}; broker {_broker_state()}; worker log: {log.read_text()[-2000:]}")
 
         try:
             workers.append(WorkerProcess(env, log))
