@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
-def _start_fakes(latency: float) -> tuple[subprocess.Popen, dict]:
+def start_fakes(latency: float) -> tuple[subprocess.Popen, dict]:
+    """Run the fake SMSAPI and SendGrid in a child process; returns it and their endpoints."""
     fakes = subprocess.Popen(
         [sys.executable, "-m", "tests.fakes", "--latency", str(latency), "--token", "bench-token",
          "--api-key", "SG.bench"],
@@ -40,7 +41,8 @@ def _start_fakes(latency: float) -> tuple[subprocess.Popen, dict]:
     return fakes, json.loads(line)
 
 
-def _stats(url: str) -> dict:
+def fake_stats(url: str) -> dict:
+    """What a fake provider counted (requests, accepted, duplicates)."""
     with urllib.request.urlopen(url.rstrip("/") + "/_fake/stats", timeout=10) as response:
         return json.loads(response.read())
 
@@ -105,7 +107,7 @@ def main() -> None:
     base = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
     url, drop = create_scratch_database(base, prefix="pw_bench")
-    fakes, endpoints = _start_fakes(latency)
+    fakes, endpoints = start_fakes(latency)
     env = {
         **os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url, "FLASK_APP": "app:create_app",
         "SMSAPI_TOKEN": "bench-token", "SMSAPI_URL": endpoints["smsapi"], "SMSAPI_RATE": "1000",
@@ -141,7 +143,7 @@ def main() -> None:
                 break
             time.sleep(0.25)
         elapsed = time.perf_counter() - clock
-        sms_stats, email_stats = _stats(endpoints["smsapi"]), _stats(endpoints["sendgrid"])
+        sms_stats, email_stats = fake_stats(endpoints["smsapi"]), fake_stats(endpoints["sendgrid"])
     finally:
         if worker is not None:
             worker.terminate()

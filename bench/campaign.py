@@ -23,7 +23,6 @@ sent < 60 s at 100,000 members on two cores; each alert's first SMS < 2 s after 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import shlex
@@ -31,9 +30,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
+
+from bench.bench_send import fake_stats, start_fakes
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -76,23 +76,6 @@ def _settings(env: dict[str, str]) -> dict:
         "QUIET_HOURS": env["QUIET_HOURS"], "EMBEDDED_WORKER": False, "EMBEDDED_SCHEDULER": False,
         "PUBLIC_URL": env["PUBLIC_URL"], "SECRET_KEY": env["SECRET_KEY"],
     }
-
-
-def _start_fakes(latency: float) -> tuple[subprocess.Popen, dict]:
-    fakes = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakes", "--latency", str(latency), "--token", "bench-token",
-         "--api-key", "SG.bench"],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True,
-    )
-    line = fakes.stdout.readline()
-    if not line:
-        sys.exit("the fake providers did not start")
-    return fakes, json.loads(line)
-
-
-def _stats(url: str) -> dict:
-    with urllib.request.urlopen(url.rstrip("/") + "/_fake/stats", timeout=10) as response:
-        return json.loads(response.read())
 
 
 # -- the town --------------------------------------------------------------------------------------
@@ -445,7 +428,7 @@ def run(args) -> list[str]:
     from app.core.databases import create_scratch_database
 
     url, drop = create_scratch_database(args.database, prefix="pw_bench")
-    fakes, endpoints = _start_fakes(args.latency)
+    fakes, endpoints = start_fakes(args.latency)
     env = {**os.environ, **_env(args, url, endpoints)}
     workers, progress = None, None
     logs = Path(tempfile.mkdtemp(prefix="bench-campaign-"))
@@ -507,7 +490,7 @@ def run(args) -> list[str]:
         big = progress.figures(campaign_id)
         for alert in alerts:
             alert.update(progress.figures(alert["id"]))
-        sms_stats, email_stats = _stats(endpoints["smsapi"]), _stats(endpoints["sendgrid"])
+        sms_stats, email_stats = fake_stats(endpoints["smsapi"]), fake_stats(endpoints["sendgrid"])
     finally:
         if workers is not None:
             workers.stop()

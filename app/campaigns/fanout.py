@@ -33,7 +33,7 @@ from app.campaigns.targeting import AudienceMissing, audience_of, unit_name
 from app.channels.models import ChannelPolicy, Message, MessageStatus, OptOut, Purpose
 from app.channels.outbox import NewMessage, create_messages
 from app.core import audit
-from app.core.clock import utcnow
+from app.core.clock import as_utc, utcnow
 from app.core.db import transactional
 from app.core.extensions import db
 
@@ -69,7 +69,7 @@ def _begin(campaign_id: int) -> bool:
     now = utcnow()
     if campaign is None or campaign.status != CampaignStatus.SCHEDULED:
         return False
-    if campaign.scheduled_for is not None and _aware(campaign.scheduled_for) > now:
+    if campaign.scheduled_for is not None and as_utc(campaign.scheduled_for) > now:
         return False
     try:
         audience = audience_of(campaign)
@@ -96,12 +96,6 @@ def _give_up(campaign: Campaign, reason: str) -> None:
     campaign.review_note = reason[:2000]
     audit.record("campaign.failed_to_start", target=origin_of(campaign.id), reason=reason[:500])
     log.warning("campaign %s could not start: %s", campaign.id, reason)
-
-
-def _aware(value):
-    from datetime import UTC
-
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def fan_out(campaign_id: int, chunk: int | None = None) -> int:
@@ -305,7 +299,7 @@ def due_work(stall_seconds: int = 120) -> dict[str, list[int]]:
             continue
         newest = db.session.scalar(select(func.max(Message.created_at)).where(
             Message.origin == origin_of(campaign_id)))
-        last = _aware(newest) if newest is not None else (_aware(started_at) if started_at else now)
+        last = as_utc(newest) if newest is not None else (as_utc(started_at) if started_at else now)
         if last < now - timedelta(seconds=stall_seconds):
             stalled.append((campaign_id, urgent))
     db.session.commit()

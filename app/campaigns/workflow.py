@@ -32,7 +32,7 @@ from app.campaigns.targeting import AudienceMissing, audience_of, estimate, unit
 from app.channels.models import Message, MessageStatus, Purpose
 from app.channels.outbox import NewMessage, create_messages, queue_due
 from app.core import audit
-from app.core.clock import utcnow
+from app.core.clock import as_utc, utcnow
 from app.core.db import after_commit, transactional
 from app.core.extensions import db
 from app.core.roles import Role
@@ -311,7 +311,7 @@ def approve(campaign: Campaign, approver: StaffUser) -> Campaign:
 def _schedule(campaign: Campaign, user: StaffUser | None, **details: Any) -> None:
     now = utcnow()
     send_at = campaign.send_at
-    due = send_at is None or _aware(send_at) <= now
+    due = send_at is None or as_utc(send_at) <= now
     campaign.status = CampaignStatus.SCHEDULED
     campaign.scheduled_for = now if due else send_at
     _record("scheduled", campaign, user, at=campaign.scheduled_for.isoformat(), **details)
@@ -322,13 +322,7 @@ def _schedule(campaign: Campaign, user: StaffUser | None, **details: Any) -> Non
 
 def _comparable(value: Any) -> Any:
     """Instants compare as UTC whether or not the database kept their zone (SQLite does not)."""
-    return _aware(value) if isinstance(value, datetime) else value
-
-
-def _aware(value: datetime) -> datetime:
-    from datetime import UTC
-
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return as_utc(value) if isinstance(value, datetime) else value
 
 
 def enqueue_start(campaign_id: int, urgent: bool) -> None:

@@ -13,13 +13,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(instant: datetime) -> datetime:
+    """A stored instant as aware UTC (SQLite gives them back without their zone)."""
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
+
+
 def to_warsaw(instant: datetime | None) -> datetime | None:
     """Convert a stored instant to Warsaw local time (naive values are taken as UTC)."""
     if instant is None:
         return None
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=UTC)
-    return instant.astimezone(WARSAW)
+    return as_utc(instant).astimezone(WARSAW)
 
 
 def warsaw_to_utc(local: datetime) -> datetime:
