@@ -1,6 +1,7 @@
 """The dramatiq broker; imported before any actor module.
 
-`REDIS_URL` set: a Redis broker. Otherwise a `StubBroker`, consumed by an in-process worker
+`REDIS_URL` set: a Redis broker, its keys under `REDIS_NAMESPACE` (default `dramatiq`; a test
+run takes its own, so workers of another run on the same Redis never take its tasks). Otherwise a `StubBroker`, consumed by an in-process worker
 in the embedded default and by the test fixtures. An unset dramatiq broker would silently
 become RabbitMQ, so every tasks module imports this one first.
 """
@@ -54,12 +55,17 @@ class AppContextMiddleware(Middleware):
 app_context = AppContextMiddleware()
 
 
+def namespace() -> str:
+    """The prefix of the broker's keys in Redis."""
+    return os.environ.get("REDIS_NAMESPACE") or "dramatiq"
+
+
 def _make_broker() -> dramatiq.Broker:
     url = os.environ.get("REDIS_URL")
     if url:
         from dramatiq.brokers.redis import RedisBroker
 
-        broker: dramatiq.Broker = RedisBroker(url=url)
+        broker: dramatiq.Broker = RedisBroker(url=url, namespace=namespace())
     else:
         broker = StubBroker()
         broker.emit_after("process_boot")

@@ -33,8 +33,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.bench_send import fake_stats, start_fakes
-
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -425,8 +423,13 @@ def _seconds(later: datetime | None, earlier: datetime) -> float:
 
 def run(args) -> list[str]:
     """Build the town, run the campaigns and return the lines to print."""
+    # Imported here: importing the application creates its broker from `REDIS_URL`, set by main().
+    from app.broker import broker
     from app.core.databases import create_scratch_database
+    from bench.bench_send import fake_stats, start_fakes
 
+    if type(broker).__name__ != "RedisBroker":
+        raise SystemExit("the application's broker is not Redis: REDIS_URL was not set before it was imported")
     url, drop = create_scratch_database(args.database, prefix="pw_bench")
     fakes, endpoints = start_fakes(args.latency)
     env = {**os.environ, **_env(args, url, endpoints)}

@@ -15,6 +15,8 @@ import pytest
 
 if os.environ.get("TEST_REDIS_URL"):
     os.environ["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
+    # This run's own broker keys: a worker left by another run on the same Redis takes nothing of ours.
+    os.environ["REDIS_NAMESPACE"] = f"pw-test-{os.getpid()}"
 else:
     os.environ.pop("REDIS_URL", None)
 
@@ -39,6 +41,18 @@ def compiled_catalogues() -> None:
         pybabel = Path(sys.executable).with_name("pybabel")
         subprocess.run([str(pybabel), "compile", "-f", "-d", str(TRANSLATIONS)], check=True,
                        capture_output=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def broker_keys():
+    """At the end of the run, remove this run's broker keys from Redis (nothing without Redis)."""
+    yield
+    if os.environ.get("REDIS_NAMESPACE", "").startswith("pw-test-"):
+        import redis
+
+        client = redis.Redis.from_url(os.environ["REDIS_URL"])
+        for key in client.scan_iter(f"{os.environ['REDIS_NAMESPACE']}:*"):
+            client.delete(key)
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,7 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import any_, cast, exists, func, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import exists, func, select, update
 
 from app.accounts.models import (
     OPTIONAL_CATEGORIES,
@@ -34,7 +33,7 @@ from app.channels.models import ChannelPolicy, Message, MessageStatus, OptOut, P
 from app.channels.outbox import NewMessage, create_messages
 from app.core import audit
 from app.core.clock import as_utc, utcnow
-from app.core.db import transactional
+from app.core.db import among, transactional
 from app.core.extensions import db
 
 log = logging.getLogger(__name__)
@@ -147,15 +146,8 @@ def _with_messages(campaign_id: int, members: list[int]) -> set[int]:
     found: set[int] = set()
     for start in range(0, len(keys), step):
         found.update(int(key.rsplit(":", 2)[1]) for key in db.session.scalars(
-            select(Message.idempotency_key).where(_among(Message.idempotency_key, keys[start:start + step]))))
+            select(Message.idempotency_key).where(among(Message.idempotency_key, keys[start:start + step]))))
     return found
-
-
-def _among(column, values: list):
-    """`column IN values`, as one array parameter on PostgreSQL (cheap for thousands of values)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == any_(cast(values, ARRAY(column.type)))
-    return column.in_(values)
 
 
 def messages_for(campaign: Campaign, compiled: CompiledContent, members: list[int]) -> list[NewMessage]:
@@ -164,7 +156,7 @@ def messages_for(campaign: Campaign, compiled: CompiledContent, members: list[in
     for channel, address, contractor_id in db.session.execute(
         select(SR.c.channel, SR.c.address, SR.c.contractor_id)
         .where(SR.c.snapshot_id == campaign.snapshot_id, SR.c.contractor_id.between(min(members), max(members)),
-               _among(SR.c.contractor_id, members))
+               among(SR.c.contractor_id, members))
     ):
         addresses.setdefault(contractor_id, {})[channel] = address
     if not addresses:
@@ -175,7 +167,7 @@ def messages_for(campaign: Campaign, compiled: CompiledContent, members: list[in
     preferred = {}
     if campaign.mode is ChannelMode.PREFERRED:
         preferred = dict(db.session.execute(
-            select(Contractor.id, Contractor.preferred_channel).where(Contractor.id.in_(reached))).all())
+            select(Contractor.id, Contractor.preferred_channel).where(among(Contractor.id, reached))).all())
     contexts = contexts_for(reached, compiled.codes, compiled.unit_name, compiled.names)
     items: list[NewMessage] = []
     for contractor_id in reached:
@@ -238,7 +230,7 @@ def _opted_out(addresses: dict[int, dict[str, str]], campaign: Campaign) -> set[
         for start in range(0, len(values), 1000):
             blocked |= {(channel, a) for a in db.session.scalars(
                 select(OptOut.address).where(OptOut.channel == channel,
-                                             OptOut.address.in_(values[start:start + 1000])))}
+                                             among(OptOut.address, values[start:start + 1000])))}
     return blocked
 
 
@@ -248,7 +240,7 @@ def _category_off(members: list[int], campaign: Campaign) -> set[tuple[int, str]
         return set()
     off: set[tuple[int, str]] = set()
     for pref in db.session.scalars(select(CategoryPreference).where(
-            CategoryPreference.contractor_id.in_(members), CategoryPreference.category == campaign.category)):
+            among(CategoryPreference.contractor_id, members), CategoryPreference.category == campaign.category)):
         for channel in ("sms", "email"):
             if not pref.wants(channel):
                 off.add((pref.contractor_id, channel))

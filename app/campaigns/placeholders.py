@@ -24,6 +24,7 @@ from sqlalchemy import select
 from app.accounts.models import AttributeDefinition, Contractor, ContractorAttribute
 from app.campaigns.links import personal_link
 from app.channels.models import fill_markers
+from app.core.db import among
 from app.core.extensions import db
 
 #: The namespace of legacy attributes: `{{ atrybut.BRANZA }}`.
@@ -196,7 +197,7 @@ def contexts_for(contractor_ids: Iterable[int], codes: Iterable[str], unit_name:
     wanted = list(PLACEHOLDERS.items()) if names is None else [
         (name, PLACEHOLDERS[name]) for name in sorted(set(names)) if name in PLACEHOLDERS]
     table = Contractor.__table__
-    for row in db.session.execute(select(table).where(table.c.id.in_(ids))):
+    for row in db.session.execute(select(table).where(among(table.c.id, ids))):
         contractor = _Business(row._mapping)
         context = {name: p.value(contractor) or "" for name, p in wanted}
         context["jednostka"] = unit_name
@@ -205,7 +206,7 @@ def contexts_for(contractor_ids: Iterable[int], codes: Iterable[str], unit_name:
     if codes:
         rows = db.session.execute(
             select(ContractorAttribute.contractor_id, ContractorAttribute.code, ContractorAttribute.value)
-            .where(ContractorAttribute.contractor_id.in_(ids), ContractorAttribute.code.in_(codes))
+            .where(among(ContractorAttribute.contractor_id, ids), ContractorAttribute.code.in_(codes))
         )
         for contractor_id, code, value in rows:
             if contractor_id in contexts:

@@ -118,7 +118,8 @@ def timeline(campaign_id: int, points: int = 60) -> list[TimePoint]:
     series: dict[str, dict[int, int]] = {}
     for name, column, extra in (("sent", Message.sent_at, None),
                                 ("delivered", Message.finished_at, Message.status == MessageStatus.DELIVERED)):
-        bucket = ((_epoch(column) - literal(start)) / literal(step)).label("bucket")
+        # `//`: whole steps (SQLAlchemy's `/` divides exactly, a bucket per distinct second on PostgreSQL).
+        bucket = ((_epoch(column) - literal(start)) // literal(step)).label("bucket")
         query = select(bucket, func.count()).where(Message.origin == origin, column.is_not(None))
         if extra is not None:
             query = query.where(extra)

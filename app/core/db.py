@@ -103,6 +103,27 @@ def insert_ignoring_duplicates(table, index_elements: list[str]):
     return insert(table).on_conflict_do_nothing(index_elements=index_elements)
 
 
+def on_postgresql() -> bool:
+    """True when the session's database is PostgreSQL (some statements have a faster form there)."""
+    from app.core.extensions import db
+
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def among(column, values: list):
+    """`column IN values`, sent as one array parameter on PostgreSQL.
+
+    A long `IN (...)` list is a bind parameter per value: thousands of them make the statement
+    slow to build, send and parse. `= ANY(array)` is one parameter however many values.
+    """
+    if on_postgresql():
+        from sqlalchemy import any_, cast
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == any_(cast(list(values), ARRAY(column.type)))
+    return column.in_(list(values))
+
+
 def _unicode_case(dbapi_connection, _record) -> None:
     import sqlite3
 

@@ -62,6 +62,16 @@ def test_delivery_over_time_is_cumulative_and_ends_with_the_totals(db, town):
     assert points[0].delivered <= points[0].sent
 
 
+def test_messages_sent_seconds_apart_all_count_in_their_minute(db, town):
+    campaign, messages = sent_campaign(db, town)
+    start = utcnow().replace(second=0, microsecond=0) - timedelta(minutes=10)
+    for offset, message in enumerate(messages):
+        message.status, message.sent_at, message.finished_at = "sent", start + timedelta(seconds=7 * offset), None
+    db.session.commit()
+    points = timeline(campaign.id)
+    assert points[-1].sent == len(messages) == 6
+
+
 def test_the_export_has_a_row_per_message_and_no_formulas(db, town):
     business(db, phone="+48600100220", name="=HYPERLINK(\"http://zle.pl\")")
     db.session.commit()

@@ -33,6 +33,7 @@ from sqlalchemy import func, insert, select
 
 from app.accounts.models import Consent, ContactPoint, Contractor
 from app.audiences.models import Segment
+from app.broker import namespace
 from app.campaigns import workflow
 from app.campaigns.models import Campaign, CampaignStatus
 from app.channels.models import Message, ProviderEvent
@@ -249,7 +250,7 @@ def _broker_state() -> dict:
 
     client = redis.Redis.from_url(os.environ["TEST_REDIS_URL"])
     state = {}
-    for key in client.scan_iter("dramatiq:*"):
+    for key in client.scan_iter(f"{namespace()}:*"):
         kind = client.type(key).decode()
         size = {"list": client.llen, "set": client.scard, "zset": client.zcard, "hash": client.hlen}.get(kind)
         state[key.decode()] = size(key) if size else kind
@@ -264,9 +265,9 @@ def _clean_broker() -> None:
         import redis
 
         client = redis.Redis.from_url(os.environ["TEST_REDIS_URL"])
-        for key in client.scan_iter("dramatiq:__acks__.*"):  # what the killed worker held
+        for key in client.scan_iter(f"{namespace()}:__acks__.*"):  # what the killed worker held
             client.delete(key)
-        client.delete("dramatiq:__heartbeats__")
+        client.delete(f"{namespace()}:__heartbeats__")
 
 
 # -- the test -----------------------------------------------------------------------------------
