@@ -130,8 +130,9 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_admin(app: Flask) -> None:
     from app.core.admin import create_admin
+    from app.reminders.admin_calendar import register_admin as register_deadline_calendar
 
-    create_admin(app)
+    register_deadline_calendar(create_admin(app))
 
 
 def _register_commands(app: Flask) -> None:
