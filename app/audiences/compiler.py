@@ -24,6 +24,7 @@ from sqlalchemy import (
     true,
 )
 
+from app.accounts.consents import consent_given
 from app.accounts.models import (
     Allocation,
     Appointment,
@@ -330,20 +331,6 @@ def usable_point(channel: str, ctx: Context) -> list[ColumnElement[bool]]:
 def not_opted_out(channel: str) -> ColumnElement[bool]:
     """The contact point's address has not opted out of the channel."""
     return not_(exists(select(literal(1)).where(OO.c.channel == channel, OO.c.address == CP.c.value)))
-
-
-def consent_given(channel: str, contractor_id=None) -> ColumnElement[bool]:
-    """The office-wide consent for the channel stands: granted, and not withdrawn since."""
-    contractor_id = C.c.id if contractor_id is None else contractor_id
-    granted = K.alias("granted")
-    withdrawn = K.alias("withdrawn")
-    later_withdrawal = exists(select(literal(1)).where(
-        withdrawn.c.contractor_id == granted.c.contractor_id, withdrawn.c.channel == channel,
-        withdrawn.c.unit_id.is_(None), withdrawn.c.granted.is_(False),
-        withdrawn.c.recorded_at >= granted.c.recorded_at))
-    return exists(select(literal(1)).where(
-        granted.c.contractor_id == contractor_id, granted.c.channel == channel,
-        granted.c.unit_id.is_(None), granted.c.granted.is_(True), not_(later_withdrawal)))
 
 
 def reachable(channel: str, ctx: Context) -> ColumnElement[bool]:
