@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export FLASK_APP := app:create_app
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast browser lint bench bench-import bench-send bench-audience bench-campaign translations clean
+.PHONY: help install run test test-fast browser lint bench bench-import bench-send bench-audience bench-campaign bench-reminders translations clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -59,7 +59,13 @@ bench-campaign: LATENCY ?= 0.05
 bench-campaign: install ## Benchmark a campaign from approval to the last message sent, with an urgent alert (PostgreSQL + Redis, fakes; RECIPIENTS=100000 LATENCY=0.05)
 	$(BIN)/python -m bench.campaign --recipients $(RECIPIENTS) --latency $(LATENCY) $(BENCH_ARGS)
 
-bench: bench-import bench-send bench-audience bench-campaign ## Run every benchmark
+bench-reminders: OBLIGATIONS ?= 1000000
+bench-reminders: BUSINESSES ?= 100000
+bench-reminders: DUE ?= 20000
+bench-reminders: install ## Benchmark the reminder sweep (PostgreSQL; OBLIGATIONS=1000000 BUSINESSES=100000 DUE=20000)
+	$(BIN)/python -m bench.reminders --obligations $(OBLIGATIONS) --businesses $(BUSINESSES) --due $(DUE) $(BENCH_ARGS)
+
+bench: bench-import bench-send bench-audience bench-campaign bench-reminders ## Run every benchmark
 
 clean: ## Remove the virtual environment and local data
 	rm -rf $(VENV) instance

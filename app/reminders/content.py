@@ -53,70 +53,68 @@ def portal_link() -> str:
     return current_app.config["PUBLIC_URL"].rstrip("/") + "/portal"
 
 
-def _kind(kind: str) -> str:
-    label = OBLIGATION_KIND_LABELS.get(kind)
-    return str(label) if label is not None else kind
+def _patterns() -> dict[tuple[str, str], str]:
+    """The built-in wordings (in the current locale) by (purpose, channel); `subject` as a channel of email."""
+    return {
+        ("due", "sms"): _("%(jednostka)s: reminder of payment deadlines: %(terminy)s. Details: %(link)s"),
+        ("overdue", "sms"): _("%(jednostka)s: the payment deadline has passed: %(terminy)s. If you have paid, "
+                              "please ignore this message. Details: %(link)s"),
+        ("due", "email"): _("Good morning,\n\nwe remind %(nazwa)s of the payment deadlines:\n%(terminy)s\n\n"
+                            "You can see the amounts and pay online in the business portal: %(link)s\n\n"
+                            "%(jednostka)s"),
+        ("overdue", "email"): _("Good morning,\n\nthe payment deadline of %(nazwa)s has passed:\n%(terminy)s\n\n"
+                                "If you have already paid, please ignore this message. Details and online payment "
+                                "in the business portal: %(link)s\n\n%(jednostka)s"),
+        ("due", "subject"): _("Payment deadline %(termin)s"),
+        ("overdue", "subject"): _("Payment deadline passed: %(termin)s"),
+    }
 
 
-def _listing(items: list[Item], with_amounts: bool) -> str:
-    lines = []
-    for item in sorted(items, key=lambda i: (i.due, i.kind)):
-        line = f"{item.due:%d.%m.%Y} – {_kind(item.kind)}"
-        if with_amounts and item.amount is not None:
-            line += f" ({format_pln(item.amount)})"
-        lines.append(line)
-    return "; ".join(dict.fromkeys(lines))
+@dataclass
+class Wording:
+    """Everything a reminder's text needs, read and translated once for a whole sweep."""
 
+    patterns: dict[tuple[str, str], str]
+    kinds: dict[str, str]
+    office: dict[tuple[str, str], ReminderText]
+    link: str
 
-def render(channel: str, items: list[Item], *, business: str, unit: str, amounts: bool = False) -> Text:
-    """The reminder of one business on one channel for the items due (or overdue) at one moment."""
-    with force_locale("pl"):
+    @classmethod
+    def load(cls) -> Wording:
+        """The office's texts and the built-in ones, in Polish (the language of messages to businesses)."""
+        with force_locale("pl"):
+            patterns = _patterns()
+            kinds = {str(k): str(v) for k, v in OBLIGATION_KIND_LABELS.items()}
+        office = {(t.purpose, t.channel): t for t in db.session.scalars(select(ReminderText))}
+        return cls(patterns, kinds, office, portal_link())
+
+    def listing(self, items: list[Item], with_amounts: bool) -> str:
+        """`15.03.2027 – podatek od nieruchomości; ...`, amounts only when they may be shown."""
+        lines = []
+        for item in sorted(items, key=lambda i: (i.due, i.kind)):
+            line = f"{item.due:%d.%m.%Y} – {self.kinds.get(item.kind, item.kind)}"
+            if with_amounts and item.amount is not None:
+                line += f" ({format_pln(item.amount)})"
+            lines.append(line)
+        return "; ".join(dict.fromkeys(lines))
+
+    def render(self, channel: str, items: list[Item], *, business: str, unit: str, amounts: bool = False) -> Text:
+        """The reminder of one business on one channel for the items due (or overdue) at one moment."""
         shown = amounts and channel == "email"
-        due = [i for i in items if not i.overdue]
-        late = [i for i in items if i.overdue]
         parts, subjects = [], []
-        for purpose, group in (("due", due), ("overdue", late)):
+        for purpose, group in (("due", [i for i in items if not i.overdue]),
+                               ("overdue", [i for i in items if i.overdue])):
             if not group:
                 continue
-            values = {"nazwa": business, "terminy": _listing(group, shown),
-                      "termin": f"{min(i.due for i in group):%d.%m.%Y}", "link": portal_link(), "jednostka": unit}
-            own = _office_text(purpose, channel)
-            body = SANDBOX.from_string(own.body).render(values) if own else _built_in(purpose, channel, values)
-            subject = None
-            if channel == "email":
-                subject = (SANDBOX.from_string(own.subject).render(values) if own and own.subject
-                           else _built_in_subject(purpose, values))
+            values = {"nazwa": business, "terminy": self.listing(group, shown),
+                      "termin": f"{min(i.due for i in group):%d.%m.%Y}", "link": self.link, "jednostka": unit}
+            own = self.office.get((purpose, channel))
+            body = (SANDBOX.from_string(own.body).render(values) if own
+                    else self.patterns[(purpose, channel)] % values)
             parts.append(body.strip())
-            subjects.append(subject)
+            if channel == "email":
+                subjects.append(SANDBOX.from_string(own.subject).render(values) if own and own.subject
+                                else self.patterns[(purpose, "subject")] % values)
         if channel == "sms":
             return Text(body=" ".join(parts))
-        return Text(body="\n\n".join(parts) + "\n", subject=" / ".join(s for s in subjects if s)[:255])
-
-
-def _office_text(purpose: str, channel: str) -> ReminderText | None:
-    return db.session.scalar(select(ReminderText).where(ReminderText.purpose == purpose,
-                                                        ReminderText.channel == channel))
-
-
-def _built_in(purpose: str, channel: str, values: dict) -> str:
-    if channel == "sms":
-        if purpose == "due":
-            return _("%(unit)s: reminder of payment deadlines: %(items)s. Details: %(link)s",
-                     unit=values["jednostka"], items=values["terminy"], link=values["link"])
-        return _("%(unit)s: the payment deadline has passed: %(items)s. If you have paid, please ignore "
-                 "this message. Details: %(link)s", unit=values["jednostka"], items=values["terminy"],
-                 link=values["link"])
-    if purpose == "due":
-        return _("Good morning,\n\nwe remind %(business)s of the payment deadlines:\n%(items)s\n\n"
-                 "You can see the amounts and pay online in the business portal: %(link)s\n\n%(unit)s",
-                 business=values["nazwa"], items=values["terminy"], link=values["link"], unit=values["jednostka"])
-    return _("Good morning,\n\nthe payment deadline of %(business)s has passed:\n%(items)s\n\n"
-             "If you have already paid, please ignore this message. Details and online payment in the "
-             "business portal: %(link)s\n\n%(unit)s",
-             business=values["nazwa"], items=values["terminy"], link=values["link"], unit=values["jednostka"])
-
-
-def _built_in_subject(purpose: str, values: dict) -> str:
-    if purpose == "due":
-        return _("Payment deadline %(date)s", date=values["termin"])
-    return _("Payment deadline passed: %(date)s", date=values["termin"])
+        return Text(body="\n\n".join(parts) + "\n", subject=" / ".join(subjects)[:255])

@@ -41,7 +41,7 @@ from app.core.clock import WARSAW, as_utc, utcnow
 from app.core.db import among, insert_ignoring_duplicates, on_postgresql
 from app.core.extensions import db
 from app.reminders.calendar import effective_due, nominal_dates_for
-from app.reminders.content import Item, render
+from app.reminders.content import Item, Wording
 from app.reminders.models import (
     ReminderDelivery,
     ReminderPreference,
@@ -193,6 +193,7 @@ def _send(moment: datetime, found: list[tuple], now: datetime) -> tuple[int, int
     amounts_allowed = set(db.session.scalars(select(ReminderUnitSetting.unit_id).where(
         ReminderUnitSetting.amounts_in_email.is_(True), among(ReminderUnitSetting.unit_id, list(units)))))
     stamp = moment.astimezone(WARSAW).strftime("%Y%m%dT%H")
+    wording = Wording.load()
     grouped: dict[tuple[int, str], list[tuple]] = defaultdict(list)
     for row in found:
         grouped[(row[1], row[6])].append(row)
@@ -208,7 +209,7 @@ def _send(moment: datetime, found: list[tuple], now: datetime) -> tuple[int, int
         unit_id = rows[0][4]
         listed = [Item(kind=r[2], due=effective_due(r[2], r[3]), overdue=r[7] < 0,
                        amount=Decimal(r[5]) if r[4] in amounts_allowed else None) for r in rows]
-        text = render(channel, listed, business=names.get(contractor_id, ""),
+        text = wording.render(channel, listed, business=names.get(contractor_id, ""),
                       unit=unit_names.get(unit_id, ""), amounts=unit_id in amounts_allowed)
         items.append(NewMessage(channel=channel, recipient=address, body=text.body, subject=text.subject,
                                 purpose=Purpose.REMINDER, idempotency_key=key, origin=f"reminder:{stamp}",
