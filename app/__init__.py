@@ -53,6 +53,7 @@ def _import_models() -> None:
     import app.channels.models  # noqa: F401
     import app.core.audit  # noqa: F401
     import app.legacy.models  # noqa: F401
+    import app.reminders.models  # noqa: F401
 
 
 def _import_tasks() -> None:
@@ -62,6 +63,7 @@ def _import_tasks() -> None:
     import app.channels.tasks  # noqa: F401
     import app.legacy.inbox  # noqa: F401  (registers its periodic job)
     import app.legacy.tasks  # noqa: F401
+    import app.reminders.sweep_tasks  # noqa: F401  (registers its periodic job)
 
 
 def _select_locale() -> str:
