@@ -67,7 +67,7 @@ def fill(url: str, businesses: int, obligations: int, due: int) -> dict[str, int
                    (ARRAY['PON','PST','UW','ALK','DZR','OPL'])[1 + n %% 6], 'należność ' || n,
                    d, 100 + n %% 900, 'active', now(), now()
             FROM generate_series(1, %(base)s) n,
-                 LATERAL (SELECT date '2027-01-01' + ((n * 7919) %% 365) AS raw) r,
+                 LATERAL (SELECT date '2027-01-01' + ((n::bigint * 7919) %% 365)::int AS raw) r,
                  LATERAL (SELECT CASE WHEN raw BETWEEN date '2027-02-20' AND date '2027-03-20'
                                       THEN raw + 40 ELSE raw END AS d) s""", {"b": businesses, "base": base})
         cur.execute("""
