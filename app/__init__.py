@@ -59,6 +59,7 @@ def _import_models() -> None:
 def _import_tasks() -> None:
     """Declare every actor on the broker (the embedded worker and `worker.py` need them all)."""
     import app.campaigns.tasks  # noqa: F401
+    import app.channels.portal_mail  # noqa: F401  (sends the portal's verification emails)
     import app.channels.reconcile  # noqa: F401  (registers its periodic job)
     import app.channels.tasks  # noqa: F401
     import app.legacy.inbox  # noqa: F401  (registers its periodic job)
@@ -107,12 +108,14 @@ def _migrations_dir():
 
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.auth import bp as staff_auth_bp
+    from app.accounts.portal_auth import bp as portal_auth_bp
     from app.campaigns.public import bp as campaign_links_bp
     from app.channels.webhooks import bp as hooks_bp
 
     app.register_blueprint(staff_auth_bp)
     app.register_blueprint(hooks_bp)
     app.register_blueprint(campaign_links_bp)
+    app.register_blueprint(portal_auth_bp)
 
     @app.get("/")
     def index():

@@ -12,3 +12,6 @@ account_changed = _signals.signal("account-changed")
 payment_booked = _signals.signal("payment-booked")
 #: Sent after a send batch recorded its outcomes; kwargs: message_ids (list[int]).
 batch_sent = _signals.signal("batch-sent")
+#: Sent when a portal user must confirm an email address (in the caller's transaction);
+#: kwargs: email, link (the signed verification address), user_id.
+portal_email_verification = _signals.signal("portal-email-verification")
