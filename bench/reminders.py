@@ -10,8 +10,8 @@ plans for the other kinds; obligations of every kind spread over the year, a thi
 and `DUE` unpaid property-tax instalments whose reminders (7 days before, 1 day before, or
 overdue) fall on Monday 8 March 2027 at 9:00. Timed, in this process:
 
-- the sweep over that moment (finds them all, records the deliveries, creates the messages);
 - a sweep over a 9:00 moment with nothing due (every query runs, none finds a row);
+- the sweep over the measured moment (finds them all, records the deliveries, creates the messages);
 - a sweep with no new moment (the mark is already there).
 
 Targets: the sweep that finds 20,000 under 5 s, one that finds none under 0.5 s.
@@ -139,26 +139,27 @@ def run(args) -> list[str]:
 
             ensure_plans()
             figures = []
-            for label, day, expect in (("finds the due reminders", MOMENT_DAY, args.due),
-                                       ("finds none (a 9:00 with nothing due)", QUIET_DAY, 0)):
+            for label, day, expect in (("finds none (a 9:00 with nothing due)", QUIET_DAY, 0),
+                                       ("finds the due reminders", MOMENT_DAY, args.due)):
                 reset_mark(_at(day, 8, 55))
                 clock = time.perf_counter()
                 result = sweep(_at(day, 9, 5))
                 seconds = time.perf_counter() - clock
                 figures.append((label, seconds, result, expect))
             clock = time.perf_counter()
-            idle = sweep(_at(QUIET_DAY, 9, 10))
+            idle = sweep(_at(MOMENT_DAY, 9, 10))
             idle_seconds = time.perf_counter() - clock
     finally:
         drop()
     lines = [f"reminder sweep on PostgreSQL: {counts['obligations']:,} obligations, {counts['contractors']:,} "
              f"businesses with their own preferences ({counts['reminder_rules']:,} rules), "
              f"{counts['payments']:,} payments, {os.cpu_count()} cores"]
-    for (label, seconds, result, expect), target in zip(figures, (args.target, args.none_target), strict=True):
+    for (label, seconds, result, expect), target in zip(figures, (args.none_target, args.target), strict=True):
         verdict = "ok" if seconds < target else "MISSED"
         lines.append(f"  sweep that {label}: {seconds:6.2f} s  ({result.deliveries:,} reminders recorded, "
                      f"{result.messages:,} messages; expected {expect:,})  target < {target:g} s  {verdict}")
-    lines.append(f"  sweep with no new moment: {idle_seconds * 1000:6.1f} ms ({idle.messages} messages)")
+    lines.append(f"  sweep with no new moment: {idle_seconds * 1000:6.1f} ms ({idle.messages} messages; it checks "
+                 f"whether the {figures[1][2].messages:,} reminders still waiting, nobody sending them here, were paid)")
     return lines
 
 
