@@ -111,11 +111,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.accounts.portal_auth import bp as portal_auth_bp
     from app.campaigns.public import bp as campaign_links_bp
     from app.channels.webhooks import bp as hooks_bp
+    from app.reminders.portal import bp as reminders_portal_bp
 
     app.register_blueprint(staff_auth_bp)
     app.register_blueprint(hooks_bp)
     app.register_blueprint(campaign_links_bp)
     app.register_blueprint(portal_auth_bp)
+    app.register_blueprint(reminders_portal_bp)
 
     @app.get("/")
     def index():
