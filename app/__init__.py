@@ -54,6 +54,7 @@ def _import_models() -> None:
     import app.core.audit  # noqa: F401
     import app.legacy.models  # noqa: F401
     import app.reminders.models  # noqa: F401
+    import app.reminders.staff_models  # noqa: F401
 
 
 def _import_tasks() -> None:
@@ -138,8 +139,11 @@ def _register_blueprints(app: Flask) -> None:
 def _register_admin(app: Flask) -> None:
     from app.core.admin import create_admin
     from app.reminders.admin_calendar import register_admin as register_deadline_calendar
+    from app.reminders.admin_payment_notices import register_admin as register_payment_notices
 
-    register_deadline_calendar(create_admin(app))
+    admin = create_admin(app)
+    register_deadline_calendar(admin)
+    register_payment_notices(admin)
 
 
 def _register_commands(app: Flask) -> None:
