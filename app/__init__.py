@@ -66,6 +66,7 @@ def _import_tasks() -> None:
     import app.legacy.inbox  # noqa: F401  (registers its periodic job)
     import app.legacy.tasks  # noqa: F401
     import app.reminders.sweep_tasks  # noqa: F401  (registers its periodic job)
+    import app.reminders.tasks  # noqa: F401  (payment notices: actors, digest job, signal receivers)
 
 
 def _select_locale() -> str:
