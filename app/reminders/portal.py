@@ -357,8 +357,19 @@ def request_code(contractor_id: int):
     return redirect(url_for(".preferences", contractor_id=business.id) + "#contacts")
 
 
+def _entry_limit() -> str:
+    return current_app.config.get("PORTAL_CODE_ENTRY_RATE_LIMIT", "20 per hour")
+
+
+def _refused(response) -> bool:
+    return response.status_code >= 400
+
+
 @bp.post("/<int:contractor_id>/kontakt/kod")
 @portal_login_required
+# The attempt count lives in the (signed, client-side) session, which an old cookie could reset:
+# this server-side limit bounds wrong codes whatever the cookie says.
+@limiter.limit(_entry_limit, key_func=_user_key, deduct_when=_refused)
 def enter_code(contractor_id: int):
     """Check the code: only the right one adds (or confirms) the address; `cancel` drops the code."""
     business = _business_or_404(contractor_id)

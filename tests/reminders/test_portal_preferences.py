@@ -183,3 +183,11 @@ def test_sending_codes_is_rate_limited(portal, app):
     app.config["PORTAL_CODE_RATE_LIMIT"] = "2 per hour"
     statuses = [_post(portal, "/kontakt", {"channel": "sms", "value": "600100200"}).status_code for _ in range(3)]
     assert statuses == [302, 302, 429]
+
+
+def test_wrong_codes_are_limited_on_the_server_too(portal, db, app):
+    app.config["PORTAL_CODE_ENTRY_RATE_LIMIT"] = "3 per hour"
+    _post(portal, "/kontakt", {"channel": "sms", "value": "600100200"})
+    statuses = [_post(portal, "/kontakt/kod", {"code": "000000" if _sent_code(db) != "000000" else "111111"}
+                      ).status_code for _ in range(4)]
+    assert statuses == [400, 400, 400, 429]
