@@ -65,6 +65,7 @@ def _import_tasks() -> None:
     import app.channels.tasks  # noqa: F401
     import app.legacy.inbox  # noqa: F401  (registers its periodic job)
     import app.legacy.tasks  # noqa: F401
+    import app.reminders.change_tasks  # noqa: F401  (registers its periodic job and signal receivers)
     import app.reminders.sweep_tasks  # noqa: F401  (registers its periodic job)
     import app.reminders.tasks  # noqa: F401  (payment notices: actors, digest job, signal receivers)
 
