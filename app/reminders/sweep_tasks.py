@@ -7,6 +7,7 @@ import dramatiq
 from app import broker  # noqa: F401  (first: sets the dramatiq broker)
 from app.broker import QUEUE_DEFAULT
 from app.core.scheduler import periodic
+from app.core.signals import payment_booked, snapshot_imported
 
 SWEEP_MINUTES = 5
 
@@ -22,4 +23,12 @@ def sweep_reminders() -> None:
 @periodic("reminders-sweep", "interval", minutes=SWEEP_MINUTES)
 def enqueue_sweep() -> None:
     """Scheduler job: enqueue one reminder sweep."""
+    sweep_reminders.send()
+
+
+@snapshot_imported.connect
+@payment_booked.connect
+def _paid(_sender, **_kwargs) -> None:
+    """Payments arrived (an import committed, or an online payment): a sweep now cancels the
+    reminders of what they paid that still wait, instead of at the next scheduled sweep."""
     sweep_reminders.send()
