@@ -35,7 +35,7 @@ from sqlalchemy import select
 
 from app.accounts.consents import consent_given
 from app.accounts.contacts import ContactError, format_phone, normalise_email, normalise_phone
-from app.accounts.contractor_admin import CHANNEL_LABELS
+from app.accounts.contractor_admin import CHANNEL_LABELS, OBLIGATION_KIND_LABELS
 from app.accounts.models import (
     OPTIONAL_CATEGORIES,
     CampaignCategory,
@@ -51,7 +51,7 @@ from app.channels.outbox import NewMessage, create_messages
 from app.channels.registry import number_policy
 from app.core import audit
 from app.core.audit import AuditEntry
-from app.core.clock import utcnow
+from app.core.clock import today_warsaw, utcnow
 from app.core.db import transactional
 from app.core.extensions import db, limiter
 from app.reminders.admin import TOPIC_LABELS
@@ -68,6 +68,7 @@ from app.reminders.preferences import (
     reset_preference,
     save_preference,
 )
+from app.reminders.upcoming import upcoming_of
 
 bp = Blueprint("reminders_portal", __name__, url_prefix="/portal/powiadomienia",
                template_folder=str(Path(__file__).parent / "templates"))
@@ -272,6 +273,7 @@ def _page(business: Contractor, *, posted: tuple[str, dict] | None = None, conta
     consents = {c: bool(db.session.scalar(select(consent_given(c, business.id)))) for c in CHANNELS}
     return render_template(
         "reminders/portal/preferences.html", business=business, topics=topics, changes=ACCOUNT_CHANGES,
+        upcoming=upcoming_of(business.id, today_warsaw()), kind_labels=OBLIGATION_KIND_LABELS,
         common_days=COMMON_DAYS, categories=categories, points=points, consents=consents,
         channel_labels=CHANNEL_LABELS, format_phone=format_phone, pending=pending_code(business.id),
         contact=contact or {"channel": "sms", "value": "", "errors": {}}, errors=_all_errors(posted, contact),

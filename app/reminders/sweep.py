@@ -147,7 +147,7 @@ def _remind_at(moment: datetime, now: datetime) -> tuple[int, int]:
     return _send(moment, found, now)
 
 
-def _paid_enough():
+def paid_in_full():
     """True where the obligation's active allocations cover its amount."""
     paid = (select(func.coalesce(func.sum(Allocation.amount), 0))
             .join(Payment, Payment.id == Allocation.payment_id)
@@ -177,7 +177,7 @@ def _due(hour: int, offset: int, deadline: date, topics: set[str]) -> list[tuple
         select(Obligation.id, Obligation.contractor_id, Obligation.kind, Obligation.due_on, Obligation.unit_id,
                Obligation.amount, ReminderRule.channel, literal(offset))
         .join(ReminderRule, rule_applies)
-        .where(or_(*by_dates), Obligation.status == RecordStatus.ACTIVE, ~_paid_enough(), ~delivered)
+        .where(or_(*by_dates), Obligation.status == RecordStatus.ACTIVE, ~paid_in_full(), ~delivered)
     )
     return list(db.session.execute(query).all())
 
@@ -256,7 +256,7 @@ def cancel_paid(now: datetime | None = None) -> int:
         obligations[key].add(obligation_id)
     all_ids = sorted({o for ids in obligations.values() for o in ids})
     unpaid = set(db.session.scalars(select(Obligation.id).where(
-        among(Obligation.id, all_ids), Obligation.status == RecordStatus.ACTIVE, ~_paid_enough())))
+        among(Obligation.id, all_ids), Obligation.status == RecordStatus.ACTIVE, ~paid_in_full())))
     settled = [key for key, ids in obligations.items() if not ids & unpaid]
     if not settled:
         return 0

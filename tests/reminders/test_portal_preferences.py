@@ -191,3 +191,31 @@ def test_wrong_codes_are_limited_on_the_server_too(portal, db, app):
     statuses = [_post(portal, "/kontakt/kod", {"code": "000000" if _sent_code(db) != "000000" else "111111"}
                       ).status_code for _ in range(4)]
     assert statuses == [400, 400, 400, 429]
+
+
+def test_the_page_lists_unpaid_deadlines_moved_off_days_off(portal, db):
+    from datetime import timedelta
+
+    from app.accounts.models import Allocation
+    from app.core.clock import today_warsaw
+    from app.reminders.calendar import effective_due
+    from tests.factories import create_obligation, create_payment
+
+    today = today_warsaw()
+    sunday = today + timedelta(days=(6 - today.weekday()) % 7 + 7)
+    create_obligation(contractor=portal.business, kind="PON", due_on=sunday, description="Rata podatku 11/2026")
+    create_obligation(contractor=portal.business, kind="PST", due_on=today + timedelta(days=90),
+                      description="Podatek od środków transportowych za daleko")
+    paid = create_obligation(contractor=portal.business, kind="UW", due_on=today + timedelta(days=10),
+                             description="Opłata już zapłacona")
+    payment = create_payment(contractor=portal.business, amount=paid.amount)
+    db.session.add(Allocation(payment_id=payment.id, obligation_id=paid.id, amount=paid.amount))
+    create_obligation(kind="PON", due_on=today + timedelta(days=3), description="Cudza rata")
+    db.session.commit()
+    page = portal.get(portal.url + "?lang=en").get_data(as_text=True)
+    section = page.split('data-section="upcoming"')[1].split("</section>")[0]
+    assert "Rata podatku 11/2026" in section
+    assert effective_due("PON", sunday).strftime("%d.%m.%Y") in section
+    assert f"moved from {sunday:%d.%m.%Y}, a day off" in section
+    for absent in ("za daleko", "już zapłacona", "Cudza rata"):
+        assert absent not in section
