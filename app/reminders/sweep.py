@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import and_, exists, func, literal, or_, select, text, update
@@ -276,7 +276,3 @@ def reset_mark(at: datetime) -> None:
         mark.swept_until = as_utc(at)
     db.session.commit()
 
-
-def first_moment_of(day: date, hour: int) -> datetime:
-    """The UTC instant of a Warsaw day and hour."""
-    return datetime.combine(day, time(hour), tzinfo=WARSAW).astimezone(UTC)
