@@ -18,6 +18,15 @@ from app.core.money import quantize
 ZERO = Decimal("0.00")
 
 
+def paid_in_full():
+    """SQL, per obligation row: its allocations from active payments cover its amount."""
+    paid = (select(func.coalesce(func.sum(Allocation.amount), 0))
+            .join(Payment, Payment.id == Allocation.payment_id)
+            .where(Allocation.obligation_id == Obligation.id, Payment.status == RecordStatus.ACTIVE)
+            .scalar_subquery())
+    return paid >= Obligation.amount
+
+
 def ledger_lines() -> Select:
     """Signed amounts per contractor and unit: obligations positive, payments negative."""
     owed = select(

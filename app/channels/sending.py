@@ -17,8 +17,7 @@ from datetime import timedelta
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import BigInteger, and_, any_, bindparam, cast, exists, or_, select, text, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import and_, bindparam, exists, or_, select, text, update
 
 from app.channels.models import ChannelPolicy, Message, MessageStatus, OptOut, Purpose
 from app.channels.outbox import policies_for, quiet_hours
@@ -27,6 +26,7 @@ from app.channels.ratelimit import acquire, bucket_for
 from app.channels.registry import provider_for, provider_rate
 from app.channels.sms_text import measure
 from app.core.clock import utcnow
+from app.core.db import among
 from app.core.extensions import db
 from app.core.signals import batch_sent
 
@@ -79,13 +79,6 @@ def send_batch(message_ids: Sequence[int]) -> BatchResult:
     return result
 
 
-def id_in(column, ids: Sequence[int]):
-    """`column IN ids`, as one array parameter on PostgreSQL (cheap for hundreds of ids)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == any_(cast(list(ids), ARRAY(BigInteger)))
-    return column.in_(ids)
-
-
 def _blocked_by_opt_out():
     """The recipient said STOP (or unsubscribed), and neither an answer to them nor an urgent
     message that the unit's policy lets through."""
@@ -101,7 +94,7 @@ def _wait_for_morning(ids: list[int], release) -> None:
     """In quiet hours, move non-urgent waiting messages to the end of them."""
     db.session.execute(
         update(Message)
-        .where(id_in(Message.id, ids), Message.status == MessageStatus.CREATED, Message.urgent.is_(False))
+        .where(among(Message.id, ids), Message.status == MessageStatus.CREATED, Message.urgent.is_(False))
         .values(send_after=release, queued_at=None)
         .execution_options(synchronize_session=False)
     )
@@ -110,7 +103,7 @@ def _wait_for_morning(ids: list[int], release) -> None:
 
 def _withhold(ids: list[int], now) -> None:
     """Settle waiting messages the claim left: expire the late ones, cancel the opted-out ones."""
-    waiting = and_(id_in(Message.id, ids), Message.status == MessageStatus.CREATED)
+    waiting = and_(among(Message.id, ids), Message.status == MessageStatus.CREATED)
     session = db.session
     session.execute(
         update(Message)
@@ -130,7 +123,7 @@ def _withhold(ids: list[int], now) -> None:
 def _sendable(ids: Sequence[int], now):
     """Messages among ids that may go now: waiting, due, not expired, not blocked by an opt-out."""
     return and_(
-        id_in(Message.id, ids),
+        among(Message.id, ids),
         Message.status == MessageStatus.CREATED,
         or_(Message.send_after.is_(None), Message.send_after <= now),
         or_(Message.expires_at.is_(None), Message.expires_at > now),
@@ -309,7 +302,7 @@ def _defer(ids: list[int], reason: str, retry_after: float | None, result: Batch
     config = current_app.config
     now = utcnow()
     attempts = dict(
-        db.session.execute(select(Message.id, Message.attempts).where(id_in(Message.id, ids))).all()
+        db.session.execute(select(Message.id, Message.attempts).where(among(Message.id, ids))).all()
     )
     worst = max(attempts.values(), default=1)
     delay = retry_after if retry_after is not None else config["RETRY_BASE_SECONDS"] * 2 ** (worst - 1)
@@ -319,13 +312,13 @@ def _defer(ids: list[int], reason: str, retry_after: float | None, result: Batch
     if exhausted:
         db.session.execute(
             update(Message)
-            .where(id_in(Message.id, exhausted), Message.status == MessageStatus.SENDING)
+            .where(among(Message.id, exhausted), Message.status == MessageStatus.SENDING)
             .values(status=MessageStatus.FAILED, finished_at=now, error=f"gave up after retries: {reason}"[:500])
         )
     if again:
         db.session.execute(
             update(Message)
-            .where(id_in(Message.id, again), Message.status == MessageStatus.SENDING)
+            .where(among(Message.id, again), Message.status == MessageStatus.SENDING)
             .values(status=MessageStatus.CREATED, send_after=now + timedelta(seconds=delay),
                     error=f"will retry: {reason}"[:500], queued_at=now)
         )
@@ -343,7 +336,7 @@ def _postpone(ids: list[int], reason: str, result: BatchResult, delay: float | N
     delay = delay or current_app.config["RETRY_BASE_SECONDS"]
     db.session.execute(
         update(Message)
-        .where(id_in(Message.id, ids), Message.status == MessageStatus.CREATED)
+        .where(among(Message.id, ids), Message.status == MessageStatus.CREATED)
         .values(send_after=utcnow() + timedelta(seconds=delay), error=f"will retry: {reason}"[:500])
         .execution_options(synchronize_session=False)
     )
@@ -356,7 +349,7 @@ def _postpone(ids: list[int], reason: str, result: BatchResult, delay: float | N
 def _mark_unknown(ids: list[int], reason: str, provider: str) -> None:
     db.session.execute(
         update(Message)
-        .where(id_in(Message.id, ids), Message.status == MessageStatus.SENDING)
+        .where(among(Message.id, ids), Message.status == MessageStatus.SENDING)
         .values(provider=provider, error=f"outcome unknown: {reason}"[:500])
     )
     db.session.commit()

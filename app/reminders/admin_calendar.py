@@ -14,8 +14,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from app.accounts.balance import paid_in_full
 from app.accounts.contractor_admin import OBLIGATION_KIND_LABELS
-from app.accounts.models import Allocation, Obligation, ObligationKind, Payment, RecordStatus
+from app.accounts.models import Obligation, ObligationKind, RecordStatus
 from app.core.admin import ALL_ROLES, SecureBaseView
 from app.core.clock import today_warsaw
 from app.core.extensions import db
@@ -62,18 +63,12 @@ def unpaid_by_due_day(start: date, days: int = HORIZON_DAYS) -> list[DueDay]:
     """
     end = start + timedelta(days=days - 1)
     first_nominal = min(nominal_dates_for(ObligationKind.PROPERTY_TAX, next_working_day(start)))
-    paid = (
-        select(func.coalesce(func.sum(Allocation.amount), 0))
-        .join(Payment, Payment.id == Allocation.payment_id)
-        .where(Allocation.obligation_id == Obligation.id, Payment.status == RecordStatus.ACTIVE)
-        .scalar_subquery()
-    )
     query = (
         select(Obligation.due_on, Obligation.kind, func.count())
         .where(
             Obligation.status == RecordStatus.ACTIVE,
             Obligation.due_on.between(first_nominal, end),
-            func.round(Obligation.amount - paid, 2) > 0,
+            ~paid_in_full(),
         )
         .group_by(Obligation.due_on, Obligation.kind)
     )

@@ -22,15 +22,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, exists, func, literal, or_, select, text, update
+from sqlalchemy import and_, exists, literal, or_, select, text, update
 
+from app.accounts.balance import paid_in_full
 from app.accounts.consents import consent_given
 from app.accounts.models import (
-    Allocation,
     ContactPoint,
     Contractor,
     Obligation,
-    Payment,
     RecordStatus,
     Unit,
 )
@@ -145,15 +144,6 @@ def _remind_at(moment: datetime, now: datetime) -> tuple[int, int]:
     if not found:
         return 0, 0
     return _send(moment, found, now)
-
-
-def paid_in_full():
-    """True where the obligation's active allocations cover its amount."""
-    paid = (select(func.coalesce(func.sum(Allocation.amount), 0))
-            .join(Payment, Payment.id == Allocation.payment_id)
-            .where(Allocation.obligation_id == Obligation.id, Payment.status == RecordStatus.ACTIVE)
-            .scalar_subquery())
-    return paid >= Obligation.amount
 
 
 def _due(hour: int, offset: int, deadline: date, topics: set[str]) -> list[tuple]:

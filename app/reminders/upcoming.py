@@ -7,10 +7,10 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from app.accounts.balance import paid_in_full
 from app.accounts.models import Obligation, RecordStatus
 from app.core.extensions import db
 from app.reminders.calendar import effective_due, next_working_day, nominal_dates_for
-from app.reminders.sweep import paid_in_full
 
 HORIZON_DAYS = 60
 
