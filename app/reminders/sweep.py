@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import and_, exists, literal, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from app.accounts.balance import paid_in_full
 from app.accounts.consents import consent_given
@@ -48,6 +49,7 @@ from app.reminders.models import (
     ReminderUnitSetting,
     SweepMark,
 )
+from app.reminders.preferences import ensure_plans
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,7 @@ def sweep(now: datetime | None = None) -> SweepResult:
     """Send every reminder whose moment came since the last sweep; one transaction, one sweep at a time."""
     now = as_utc(now) if now is not None else utcnow()
     result = SweepResult()
+    _built_in_plans()
     try:
         if on_postgresql() and not db.session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"),
                                                      {"key": LOCK_KEY}):
@@ -99,6 +102,14 @@ def sweep(now: datetime | None = None) -> SweepResult:
         db.session.rollback()
         raise
     return result
+
+
+def _built_in_plans() -> None:
+    """Make the built-in plans rules where the office has written none (a new installation)."""
+    try:
+        ensure_plans()
+    except IntegrityError:  # another sweep wrote them at the same moment
+        db.session.rollback()
 
 
 def _mark(now: datetime) -> SweepMark:

@@ -192,3 +192,14 @@ def test_two_sweeps_at_once_send_nothing_twice(db, office, app):
     assert len(keys) == len(set(keys)) == 20
     assert Counter(db.session.scalars(select(ReminderDelivery.obligation_id))).most_common(1)[0][1] == 1
     assert all(local.hour == 9 for local in (datetime.strptime(k.split(":")[2], "%Y%m%dT%H") for k in keys))
+
+
+def test_a_new_installation_reminds_by_the_built_in_plan(db, app):
+    app.config["QUIET_HOURS"] = "00:00-00:00"
+    firm = business(db, phone="+48600200040", name="Nowa Firma")
+    create_obligation(contractor=firm, unit=create_unit(), kind="PON", due_on=date(YEAR, 6, 15))
+    db.session.commit()
+    sweeping.reset_mark(datetime(YEAR, 6, 14, 6, tzinfo=UTC))  # nobody ever saved a plan
+    sweeping.sweep(datetime(YEAR, 6, 14, 8, tzinfo=UTC))
+    sent = list(db.session.scalars(select(Message).where(Message.contractor_id == firm.id)))
+    assert [(m.channel, _local(m)[1:]) for m in sent] == [("sms", (date(YEAR, 6, 14), 9))]
