@@ -49,6 +49,8 @@ def _import_models() -> None:
     """Import every model module so the metadata is complete (for Alembic and the admin)."""
     import app.accounts.models  # noqa: F401
     import app.audiences.models  # noqa: F401
+    import app.billing_view.finance_models  # noqa: F401
+    import app.billing_view.online_models  # noqa: F401
     import app.campaigns.models  # noqa: F401
     import app.channels.models  # noqa: F401
     import app.core.audit  # noqa: F401
@@ -112,6 +114,9 @@ def _migrations_dir():
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.auth import bp as staff_auth_bp
     from app.accounts.portal_auth import bp as portal_auth_bp
+    from app.api import bp as api_bp
+    from app.billing_view.pay import bp as billing_pay_bp
+    from app.billing_view.portal import bp as billing_bp
     from app.campaigns.public import bp as campaign_links_bp
     from app.channels.webhooks import bp as hooks_bp
     from app.reminders.portal import bp as reminders_portal_bp
@@ -121,6 +126,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(campaign_links_bp)
     app.register_blueprint(portal_auth_bp)
     app.register_blueprint(reminders_portal_bp)
+    app.register_blueprint(billing_bp)
+    app.register_blueprint(billing_pay_bp)
+    app.register_blueprint(api_bp)
 
     @app.get("/")
     def index():

@@ -16,7 +16,7 @@ from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 from sqlalchemy import select
 from wtforms import PasswordField, SelectMultipleField, ValidationError, widgets
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, Optional, Regexp
 
 from app.accounts.contractor_admin import ContractorView, dashboard_counts
 from app.accounts.models import Contractor, LinkStatus, PortalLink, StaffUser, Unit
@@ -72,12 +72,13 @@ class UnitView(SecureModelView):
     can_delete = False
     column_list = ("code", "name", "nip", "account_nrb", "address", "is_active")
     column_default_sort = "code"
-    form_columns = ("name", "address", "account_nrb")
+    form_columns = ("name", "address", "account_nrb", "virtual_account_prefix")
     column_labels = {
         "code": _l("Code"),
         "name": _l("Name"),
         "nip": _l("NIP"),
         "account_nrb": _l("Account number (NRB)"),
+        "virtual_account_prefix": _l("Virtual accounts prefix"),
         "address": _l("Address"),
         "is_active": _l("Active"),
     }
@@ -87,6 +88,12 @@ class UnitView(SecureModelView):
         "account_nrb": {
             "validators": [Optional(), validate_nrb],
             "description": _l("26 digits; spaces are allowed."),
+        },
+        "virtual_account_prefix": {
+            "validators": [Optional(), Regexp(r"^\d{8,16}$", message=_l("8 to 16 digits."))],
+            "description": _l("For individual virtual accounts: the bank's 8-digit settlement number "
+                              "and the office's client code (8 to 16 digits). Empty: every business "
+                              "pays to the unit's account."),
         },
     }
 

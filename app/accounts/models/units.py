@@ -21,6 +21,9 @@ class Unit(Base):
     name: Mapped[str] = mapped_column(String(255))
     nip: Mapped[str | None] = mapped_column(String(10))
     account_nrb: Mapped[str | None] = mapped_column(String(26))
+    # Bank settlement number + client code of mass identification: the start of every
+    # contractor's individual virtual account (see accounts.virtual_accounts); NULL = none.
+    virtual_account_prefix: Mapped[str | None] = mapped_column(String(16))
     address: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

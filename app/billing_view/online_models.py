@@ -1,0 +1,1 @@
+"""Online payments: one row per attempt through a gateway."""
