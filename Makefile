@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export FLASK_APP := app:create_app
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast browser lint bench bench-import bench-send bench-audience bench-campaign bench-reminders translations clean
+.PHONY: help install run test test-fast browser zbar lint bench bench-import bench-send bench-audience bench-campaign bench-reminders translations clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -27,7 +27,7 @@ run: install ## Migrate, seed demo data if empty and start web, worker and sched
 	$(BIN)/flask demo seed --if-empty
 	$(BIN)/flask serve
 
-test: install browser ## Run the whole test suite (SQLite unless TEST_DATABASE_URL is set)
+test: install browser zbar ## Run the whole test suite (SQLite unless TEST_DATABASE_URL is set)
 	$(BIN)/pytest
 
 test-fast: install ## Run the suite without the browser tests
@@ -38,6 +38,12 @@ browser: ## Install Debian's chromium for the browser tests when it is missing
 	  echo "installing Debian's chromium for the browser tests"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 	  { echo "chromium is missing and could not be installed: run 'apt-get install chromium' as root"; exit 1; }; }
+
+zbar: ## Install Debian's zbar library (the tests decode transfer-form QR codes with it) when missing
+	@ldconfig -p 2>/dev/null | grep -q libzbar.so.0 || { \
+	  echo "installing Debian's libzbar0 for the QR code tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libzbar0 >/dev/null) || \
+	  { echo "libzbar0 is missing and could not be installed: run 'apt-get install libzbar0' as root"; exit 1; }; }
 
 lint: install ## Lint and check the package dependency contracts
 	$(BIN)/ruff check app tests bench

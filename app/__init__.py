@@ -48,6 +48,7 @@ def _ensure_sqlite_folder(url: str) -> None:
 def _import_models() -> None:
     """Import every model module so the metadata is complete (for Alembic and the admin)."""
     import app.accounts.models  # noqa: F401
+    import app.api.models  # noqa: F401
     import app.audiences.models  # noqa: F401
     import app.billing_view.finance_models  # noqa: F401
     import app.billing_view.online_models  # noqa: F401
