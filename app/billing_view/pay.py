@@ -7,9 +7,15 @@ from flask import Blueprint, abort
 bp = Blueprint("billing_pay", __name__, url_prefix="/portal")
 
 
+@bp.get("/platnosc")
+def choose():
+    """What to pay and how (query: contractor_id, obligation_id… or none for an amount)."""
+    abort(501)
+
+
 @bp.post("/platnosc")
 def start():
-    """Start an online payment of chosen obligations (form fields: contractor_id, obligation_id…)."""
+    """Start an online payment of what `choose` offered."""
     abort(501)
 
 
