@@ -36,9 +36,7 @@ def virtual_account(unit: Unit, contractor_id: int) -> str | None:
 
 def payer_of(nrb: str, units: list[Unit]) -> tuple[Unit, int] | None:
     """The unit and contractor id a virtual NRB stands for, or None when it is not one of ours."""
-    digits = "".join(ch for ch in nrb if ch.isdigit())
-    if digits.startswith("PL"):
-        digits = digits[2:]
+    digits = "".join(ch for ch in nrb if ch.isdigit())  # spaces and a leading "PL" fall away
     if len(digits) != 26 or check_digits(digits[2:]) != digits[:2]:
         return None
     bban = digits[2:]
