@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export FLASK_APP := app:create_app
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast browser zbar lint bench bench-import bench-send bench-audience bench-campaign bench-reminders translations clean
+.PHONY: help install run test test-fast browser zbar lint bench bench-import bench-send bench-audience bench-campaign bench-reminders bench-portal translations clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -71,7 +71,15 @@ bench-reminders: DUE ?= 20000
 bench-reminders: install ## Benchmark the reminder sweep (PostgreSQL; OBLIGATIONS=1000000 BUSINESSES=100000 DUE=20000)
 	$(BIN)/python -m bench.reminders --obligations $(OBLIGATIONS) --businesses $(BUSINESSES) --due $(DUE) $(BENCH_ARGS)
 
-bench: bench-import bench-send bench-audience bench-campaign bench-reminders ## Run every benchmark
+bench-portal: OBLIGATIONS ?= 1000000
+bench-portal: BUSINESSES ?= 100000
+bench-portal: install ## Benchmark the portal's dashboard and obligations list (PostgreSQL, gunicorn, wrk; OBLIGATIONS=1000000 BUSINESSES=100000)
+	@command -v wrk >/dev/null 2>&1 || { echo "installing Debian's wrk for the load"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) || \
+	  { echo "wrk is missing and could not be installed: run 'apt-get install wrk' as root"; exit 1; }; }
+	$(BIN)/python -m bench.portal --obligations $(OBLIGATIONS) --businesses $(BUSINESSES) $(BENCH_ARGS)
+
+bench: bench-import bench-send bench-audience bench-campaign bench-reminders bench-portal ## Run every benchmark
 
 clean: ## Remove the virtual environment and local data
 	rm -rf $(VENV) instance
