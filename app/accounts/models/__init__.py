@@ -12,6 +12,7 @@ from app.accounts.models.contractors import (
     ContractorKind,
     RecordStatus,
 )
+from app.accounts.models.late_interest import LateInterestRate
 from app.accounts.models.ledger import (
     Allocation,
     Appointment,
@@ -20,6 +21,7 @@ from app.accounts.models.ledger import (
     Payment,
     PaymentMethod,
 )
+from app.accounts.models.portal_consents import PortalUnitConsent
 from app.accounts.models.preferences import (
     OPTIONAL_CATEGORIES,
     CampaignCategory,
@@ -44,12 +46,14 @@ __all__ = [
     "Contractor",
     "ContractorAttribute",
     "ContractorKind",
+    "LateInterestRate",
     "LinkStatus",
     "Obligation",
     "ObligationKind",
     "Payment",
     "PaymentMethod",
     "PortalLink",
+    "PortalUnitConsent",
     "PortalUser",
     "RecordStatus",
     "StaffUser",
