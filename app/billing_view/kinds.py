@@ -1,0 +1,36 @@
+"""Names of obligation kinds and payment methods as the portal shows them."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from app.accounts.models import ObligationKind, PaymentMethod
+
+KIND_NAMES = {
+    ObligationKind.PROPERTY_TAX: _l("Property tax"),
+    ObligationKind.TRANSPORT_TAX: _l("Transport vehicle tax"),
+    ObligationKind.ALCOHOL_LICENCE: _l("Alcohol licence fee"),
+    ObligationKind.PERPETUAL_USUFRUCT: _l("Perpetual usufruct fee"),
+    ObligationKind.LEASE_RENT: _l("Lease rent"),
+    ObligationKind.REMINDER_COST: _l("Formal reminder cost"),
+    ObligationKind.INTEREST: _l("Late interest"),
+    ObligationKind.OTHER_FEE: _l("Other fee"),
+}
+
+METHOD_NAMES = {
+    PaymentMethod.TRANSFER: _l("Bank transfer"),
+    PaymentMethod.CASH: _l("Cash"),
+    PaymentMethod.ONLINE: _l("Online payment"),
+}
+
+
+def kind_name(kind: str) -> str:
+    """The kind's name in the current language (the code itself for an unknown kind)."""
+    name = KIND_NAMES.get(kind)
+    return str(name) if name is not None else kind
+
+
+def method_name(method: str) -> str:
+    """The payment method's name in the current language."""
+    name = METHOD_NAMES.get(method)
+    return str(name) if name is not None else method
