@@ -1,6 +1,12 @@
 """Business portal accounts: register, verify the email, sign in and out, link businesses, the home page.
 
-Other portal pages use `portal_login_required` and `current_contractors()`.
+Other portal pages use `portal_login_required` (signed in, and consent to at least one office unit
+given) and `current_contractors()`; pages that change a phone or an email add
+`recent_sign_in_required` (the password typed within the last N minutes). Sign-in goes through the
+pluggable providers of `app.accounts.portal_signin` (only the password provider exists; a
+login.gov.pl provider could be added there). A disabled account's session ends on its next request
+(`load_user` and `is_portal_user` refuse inactive users). The consent and re-authentication pages
+live in `app.accounts.portal_account_views` (routes on this blueprint).
 """
 
 from __future__ import annotations
@@ -24,13 +30,19 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import select
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from app.accounts.models import Contractor, LinkStatus, PortalLink, PortalUser
-from app.accounts.passwords import hash_password, verify_password
+from app.accounts.portal_consents import active_units, consented_unit_ids
 from app.accounts.portal_links import LinkResult, clean_nip, link_business
+from app.accounts.portal_signin import (
+    find_portal_user,
+    mark_signed_in,
+    provider,
+    signed_in_recently,
+)
 from app.core import audit
 from app.core.clock import utcnow
 from app.core.db import transactional
@@ -52,16 +64,82 @@ def is_portal_user() -> bool:
                 and current_user.is_active and current_user.email_verified_at is not None)
 
 
-def portal_login_required(view):
-    """Let only a signed-in business user through; others go to the portal sign-in page."""
+def _here() -> str:
+    return request.full_path.rstrip("?")
+
+
+def portal_signed_in_required(view):
+    """Let only a signed-in business user through (consent not needed: the consent page itself)."""
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         if not is_portal_user():
-            return redirect(url_for("portal_auth.login", next=request.full_path.rstrip("?")))
+            return redirect(url_for("portal_auth.login", next=_here()))
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def current_unit_ids() -> set[int]:
+    """Ids of the active units the signed-in user consented to; cached for the request."""
+    if not is_portal_user():
+        return set()
+    if "portal_unit_ids" not in g:
+        g.portal_unit_ids = consented_unit_ids(current_user.id)
+    return g.portal_unit_ids
+
+
+def needs_unit_consent() -> bool:
+    """True when the user has consented to no unit while the office has units to consent to."""
+    return not current_unit_ids() and bool(active_units())
+
+
+def portal_login_required(view):
+    """Let through a signed-in business user who consented to at least one office unit.
+
+    Others go to the sign-in page; a user without consent goes to the consent page first.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if not is_portal_user():
+            return redirect(url_for("portal_auth.login", next=_here()))
+        if needs_unit_consent():
+            flash(_("Before we show your account, choose the office units that may process your data."),
+                  "info")
+            return redirect(url_for("portal_auth.consents", next=_here()))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def recent_sign_in_required(view):
+    """Before changing contacts: the password must have been entered within the last N minutes.
+
+    Otherwise the user confirms it on the re-authentication page and comes back (for a POST,
+    to the page the form was on).
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if is_portal_user() and not signed_in_recently():
+            back = _here() if request.method == "GET" else _referrer_path()
+            flash(_("For your security, enter your password again before changing a phone or an email."),
+                  "info")
+            return redirect(url_for("portal_auth.reauthenticate", next=safe_portal_next(back)))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _referrer_path() -> str | None:
+    referrer = request.referrer
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def current_contractors() -> list[Contractor]:
@@ -125,11 +203,6 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
 
 
-def find_portal_user(email: str) -> PortalUser | None:
-    """The portal account with this email (case-insensitive), if any."""
-    return db.session.scalar(select(PortalUser).where(func.lower(PortalUser.email) == email.lower()))
-
-
 def _send_verification(user: PortalUser) -> None:
     token = _serializer().dumps({"user": user.id, "email": user.email})
     # The configured public address, never the request's Host header (which a visitor controls).
@@ -174,25 +247,6 @@ def verify_email(token: str) -> PortalUser | None:
         audit.record("portal.email_verified", actor_type="portal", actor_id=user.id, actor_label=user.email,
                      target=f"portal_user:{user.id}")
     return user
-
-
-_DUMMY_HASH: list[str] = []
-
-
-def _check_credentials(email: str, password: str) -> tuple[PortalUser | None, str | None]:
-    user = find_portal_user(email)
-    if user is None:
-        if not _DUMMY_HASH:  # the same time as for a real account, so timing does not reveal emails
-            _DUMMY_HASH.append(hash_password("not-a-real-password"))
-        verify_password(_DUMMY_HASH[0], password)
-        return None, "unknown_email"
-    if not user.check_password(password):
-        return user, "wrong_password"
-    if not user.is_active:
-        return user, "inactive"
-    if user.email_verified_at is None:
-        return user, "unverified"
-    return user, None
 
 
 @transactional
@@ -281,10 +335,12 @@ def login():
     status = 200
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
-        user, failure = _check_credentials(email, form.password.data)
+        password_provider = provider()
+        user, failure = password_provider.authenticate(email=email, password=form.password.data)
         record_portal_sign_in(user, email, failure)
         if failure is None:
             _fresh_session(user)
+            mark_signed_in(password_provider.name)
             return redirect(safe_portal_next(next_url))
         if failure == "unverified":  # only someone who knows the password learns this
             flash(_("Your email address is not confirmed yet. We have sent you a new link: open it "
@@ -311,6 +367,14 @@ def logout():
 @bp.get("/")
 @portal_login_required
 def home():
+    """The dashboard of the billing feature when installed; else the user's businesses."""
+    dashboard = current_app.view_functions.get("billing.dashboard")
+    if dashboard is not None:  # accounts imports no feature: the portal home is looked up by name
+        return dashboard()
+    return businesses_page()
+
+
+def businesses_page():
     """The user's businesses: the confirmed ones with their settings, and the requests waiting."""
     links = db.session.scalars(select(PortalLink).where(PortalLink.portal_user_id == current_user.id)
                                .order_by(PortalLink.requested_at)).all()
@@ -365,3 +429,6 @@ _LINK_MESSAGES = {
     LinkResult.WRONG_CODE: _l("This code does not match this NIP. Check the code in the office's "
                               "letter; nothing was linked."),
 }
+
+
+from app.accounts import portal_account_views  # noqa: E402,F401  (the consent and re-auth routes on bp)

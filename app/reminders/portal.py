@@ -43,7 +43,12 @@ from app.accounts.models import (
     Contractor,
     LinkStatus,
 )
-from app.accounts.portal_auth import current_contractors, link_status, portal_login_required
+from app.accounts.portal_auth import (
+    current_contractors,
+    link_status,
+    portal_login_required,
+    recent_sign_in_required,
+)
 from app.accounts.preferences import category_choice, choose_category
 from app.channels.models import Purpose
 from app.channels.numbers import refusal_reason
@@ -341,6 +346,7 @@ def _code_limit() -> str:
 
 @bp.post("/<int:contractor_id>/kontakt")
 @portal_login_required
+@recent_sign_in_required
 @limiter.limit(_code_limit, key_func=_user_key)
 def request_code(contractor_id: int):
     """Send a one-time code to a phone or email address the business wants to add or confirm."""
@@ -369,6 +375,7 @@ def _refused(response) -> bool:
 
 @bp.post("/<int:contractor_id>/kontakt/kod")
 @portal_login_required
+@recent_sign_in_required
 # The attempt count lives in the (signed, client-side) session, which an old cookie could reset:
 # this server-side limit bounds wrong codes whatever the cookie says.
 @limiter.limit(_entry_limit, key_func=_user_key, deduct_when=_refused)

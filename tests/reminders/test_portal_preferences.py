@@ -7,13 +7,13 @@ import re
 import pytest
 from sqlalchemy import select
 
-from app.accounts.models import CategoryPreference, ContactPoint, LinkStatus, PortalLink
+from app.accounts.models import CategoryPreference, ContactPoint, LinkStatus, PortalLink, PortalUnitConsent
 from app.channels.models import Message, Purpose
 from app.core.clock import utcnow
 from app.reminders.models import ReminderPreference, ReminderRule
 from app.reminders.preferences import ensure_plans
 from tests.admin_support import csrf_from
-from tests.factories import create_contractor, create_portal_user
+from tests.factories import create_contractor, create_portal_user, create_unit
 
 
 def _rules(contractor_id: int, topic: str = "PON") -> set[tuple[int, int, str]]:
@@ -30,6 +30,7 @@ def portal(client, db):
     user = create_portal_user(email_verified_at=utcnow())
     business = create_contractor(name="Piekarnia Pod Lipą")
     db.session.add(PortalLink(user=user, contractor=business, status=LinkStatus.CONFIRMED, method="code"))
+    db.session.add(PortalUnitConsent(portal_user_id=user.id, unit_id=create_unit().id))  # the portal asks first
     db.session.commit()
     token = csrf_from(client.get("/portal/logowanie").get_data(as_text=True))
     response = client.post("/portal/logowanie", data={"email": user.email, "password": "haslo-firmy-1",
