@@ -16,10 +16,17 @@ from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 from sqlalchemy import select
 from wtforms import PasswordField, SelectMultipleField, ValidationError, widgets
-from wtforms.validators import Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from app.accounts.contractor_admin import ContractorView, dashboard_counts
-from app.accounts.models import Contractor, LinkStatus, PortalLink, StaffUser, Unit
+from app.accounts.models import (
+    Contractor,
+    LateInterestRate,
+    LinkStatus,
+    PortalLink,
+    StaffUser,
+    Unit,
+)
 from app.core import audit
 from app.core.admin import DashboardPanel, SecureModelView, label_options, staff_id, staff_label
 from app.core.clock import utcnow
@@ -70,9 +77,9 @@ class UnitView(SecureModelView):
     required_roles = (Role.ADMIN, Role.FINANCE)
     can_create = False
     can_delete = False
-    column_list = ("code", "name", "nip", "account_nrb", "address", "is_active")
+    column_list = ("code", "name", "nip", "account_nrb", "address", "is_active", "late_interest_enabled")
     column_default_sort = "code"
-    form_columns = ("name", "address", "account_nrb", "virtual_account_prefix")
+    form_columns = ("name", "address", "account_nrb", "virtual_account_prefix", "late_interest_enabled")
     column_labels = {
         "code": _l("Code"),
         "name": _l("Name"),
@@ -81,6 +88,7 @@ class UnitView(SecureModelView):
         "virtual_account_prefix": _l("Virtual accounts prefix"),
         "address": _l("Address"),
         "is_active": _l("Active"),
+        "late_interest_enabled": _l("Late interest in the portal"),
     }
     column_formatters = {"account_nrb": lambda v, c, m, n: m.account_display}
     form_args = {
@@ -95,6 +103,10 @@ class UnitView(SecureModelView):
                               "and the office's client code (8 to 16 digits). Empty: every business "
                               "pays to the unit's account."),
         },
+        "late_interest_enabled": {
+            "description": _l("The business portal shows late interest on this unit's overdue obligations, "
+                              "at the rates of 'Late interest rates'."),
+        },
     }
 
     def on_model_change(self, form: Any, model: Unit, is_created: bool) -> None:
@@ -102,6 +114,38 @@ class UnitView(SecureModelView):
         audit.record(
             "unit.updated", actor_type="staff", actor_id=staff_id(), actor_label=staff_label(),
             target=f"unit:{model.id}", account_nrb=model.account_nrb, name=model.name,
+            late_interest_enabled=model.late_interest_enabled,
+        )
+
+
+class LateInterestRateView(SecureModelView):
+    """Annual late-interest rates, each in force from its date until the next one."""
+
+    required_roles = (Role.ADMIN, Role.FINANCE)
+    can_delete = False
+    column_list = ("valid_from", "annual_rate", "note")
+    column_default_sort = ("valid_from", True)
+    form_columns = ("valid_from", "annual_rate", "note")
+    column_labels = {
+        "valid_from": _l("Valid from"),
+        "annual_rate": _l("Annual rate (%)"),
+        "note": _l("Note"),
+    }
+    form_args = {
+        "valid_from": {"validators": [DataRequired()]},
+        "annual_rate": {
+            "validators": [DataRequired(), NumberRange(min=0, max=100, message=_l("From 0 to 100 percent."))],
+            "description": _l("Percent a year, e.g. 14,50. It applies from 'Valid from' until the next rate."),
+        },
+        "note": {"validators": [Optional(), Length(max=255)]},
+    }
+
+    def on_model_change(self, form: Any, model: LateInterestRate, is_created: bool) -> None:
+        """Audit a new or changed rate."""
+        audit.record(
+            "late_interest_rate.saved", actor_type="staff", actor_id=staff_id(), actor_label=staff_label(),
+            target=f"late_interest_rate:{model.id}", valid_from=model.valid_from.isoformat(),
+            annual_rate=str(model.annual_rate), created=is_created,
         )
 
 
@@ -249,6 +293,8 @@ def register(admin: Admin) -> None:
     accounts = _l("Accounts")
     admin.add_view(ContractorView(Contractor, db, name=_l("Contractors"), endpoint="contractors"))
     admin.add_view(UnitView(Unit, db, name=_l("Units"), endpoint="units", category=accounts))
+    admin.add_view(LateInterestRateView(LateInterestRate, db, name=_l("Late interest rates"),
+                                        endpoint="late_interest_rates", category=accounts))
     admin.add_view(PortalLinkView(PortalLink, db, name=_l("Portal link requests"), endpoint="portal_links", category=accounts))
     admin.add_view(StaffUserView(StaffUser, db, name=_l("Staff users"), endpoint="staff_users", category=accounts))
     admin.index_view.add_panel(
