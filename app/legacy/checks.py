@@ -42,6 +42,12 @@ def _reject(conn: Connection, table: Table, condition, *, file: str, field: str,
     return found
 
 
+def reject_where(conn: Connection, table: Table, condition, *, file: str, field: str, value_col: str,
+                 reason: str) -> int:
+    """Reject the rows of a staging table that meet `condition`, naming file, line, field and reason."""
+    return _reject(conn, table, condition, file=file, field=field, value_col=value_col, reason=reason)
+
+
 def _key_column(table: Table) -> str:
     return "legacy_id" if "legacy_id" in table.c else table.columns[1].name
 

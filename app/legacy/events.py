@@ -16,12 +16,19 @@ EVENT_COLUMNS = ["contractor_id", "kind", "subject", "old_value", "new_value", "
 @dataclass(frozen=True)
 class ImportContext:
     """What every merge step needs: the connection, the run, its instant and which contractors
-    existed before it (only those hear about changes; a new contractor gets one event)."""
+    existed before it (only those hear about changes; a new contractor gets one event).
+
+    `partial`: the staged rows are some records pushed by the legacy system's API, not a whole
+    snapshot: records missing from them stay as they are, and only the keys in `stg_cancelled`
+    are cancelled. `source` is what the change events record as their origin.
+    """
 
     conn: Connection
     run_id: int
     now: datetime
     existing_contractor_max_id: int
+    source: str = "legacy"
+    partial: bool = False
 
     def stamp(self):
         """The import instant as a SQL literal."""
@@ -37,7 +44,7 @@ def record(ctx: ImportContext, query: Select) -> int:
     """Insert change events from a query selecting (contractor_id, kind, subject, old, new)."""
     columns = list(query.selected_columns)
     full = query.with_only_columns(
-        *columns, literal("legacy"), literal(ctx.run_id), ctx.stamp(), maintain_column_froms=True
+        *columns, literal(ctx.source), literal(ctx.run_id), ctx.stamp(), maintain_column_froms=True
     )
     return ctx.conn.execute(insert(ChangeEvent.__table__).from_select(EVENT_COLUMNS, full)).rowcount
 

@@ -57,7 +57,7 @@ def merge_units(ctx: ImportContext) -> dict[str, int]:
         .where(u.c.code == s.c.code, or_(differs(u, s, UNIT_FIELDS), u.c.is_active.is_(False)))
         .values(**{n: s.c[n] for n in UNIT_FIELDS}, is_active=True, updated_at=ctx.stamp())
     ).rowcount
-    cancelled = conn.execute(
+    cancelled = 0 if ctx.partial else conn.execute(
         update(u)
         .where(u.c.is_active.is_(True), ~exists(select(literal(1)).where(s.c.code == u.c.code)))
         .values(is_active=False, updated_at=ctx.stamp())
@@ -69,6 +69,7 @@ def merge_contractors(ctx: ImportContext, protected_keys) -> dict[str, int]:
     """Insert, update and cancel contractors, recording what changed for existing ones.
 
     `protected_keys` selects legacy ids whose row was rejected tonight: they are not cancelled.
+    A partial import cancels no contractor (its status comes with the pushed record).
     """
     c, s, conn = Contractor.__table__, staging.contractors, ctx.conn
     changed = _record_contractor_changes(ctx)
@@ -79,6 +80,8 @@ def merge_contractors(ctx: ImportContext, protected_keys) -> dict[str, int]:
             .where(c.c.legacy_id == s.c.legacy_id, differs(c, s, CONTRACTOR_FIELDS))
             .values(**{n: s.c[n] for n in CONTRACTOR_FIELDS}, updated_at=ctx.stamp())
         ).rowcount
+    if ctx.partial:
+        return {"inserted": _insert_contractors(ctx), "updated": updated, "cancelled": 0}
     missing = and_(
         c.c.status != RecordStatus.CANCELLED,
         ~exists(select(literal(1)).where(s.c.legacy_id == c.c.legacy_id)),
@@ -89,6 +92,12 @@ def merge_contractors(ctx: ImportContext, protected_keys) -> dict[str, int]:
     cancelled = conn.execute(
         update(c).where(missing).values(status=RecordStatus.CANCELLED, updated_at=ctx.stamp())
     ).rowcount
+    return {"inserted": _insert_contractors(ctx), "updated": updated, "cancelled": cancelled}
+
+
+def _insert_contractors(ctx: ImportContext) -> int:
+    """Insert the staged contractors not yet known, each with its `contractor_new` event."""
+    c, s, conn = Contractor.__table__, staging.contractors, ctx.conn
     inserted = conn.execute(
         insert(c).from_select(
             ["legacy_id", *CONTRACTOR_FIELDS, "created_at", "updated_at"],
@@ -99,7 +108,7 @@ def merge_contractors(ctx: ImportContext, protected_keys) -> dict[str, int]:
     staging.analyze_if_grown(conn, "contractors", inserted)
     record(ctx, select(c.c.id, literal(ChangeKind.CONTRACTOR_NEW.value), literal("contractor"),
                        literal(None), c.c.name).where(c.c.id > ctx.existing_contractor_max_id))
-    return {"inserted": inserted, "updated": updated, "cancelled": cancelled}
+    return inserted
 
 
 def _record_contractor_changes(ctx: ImportContext) -> int:
@@ -119,7 +128,7 @@ def _record_contractor_changes(ctx: ImportContext) -> int:
                 "contractor_id": row.id, "kind": ChangeKind.CONTRACTOR_CHANGED.value,
                 "subject": "contractor", "old_value": ", ".join(str(v[0] or "") for v in diff.values())[:255],
                 "new_value": ", ".join(str(v[1] or "") for v in diff.values())[:255],
-                "details": {"fields": sorted(diff)}, "source": "legacy",
+                "details": {"fields": sorted(diff)}, "source": ctx.source,
                 "import_run_id": ctx.run_id, "created_at": ctx.now,
             })
     if events:
@@ -263,7 +272,7 @@ def _merge_definitions(ctx: ImportContext, types: dict[str, str]) -> None:
         if code not in known:
             ctx.conn.execute(insert(t).values(code=code, value_type=value_type,
                                               first_seen_at=ctx.now))
-        elif known[code] != value_type:
+        elif known[code] != value_type and not ctx.partial:  # a whole snapshot decides a type
             ctx.conn.execute(update(t).where(t.c.code == code).values(value_type=value_type))
 
 

@@ -36,12 +36,18 @@ def _existing(ctx: ImportContext, contractor_id):
 
 
 def _cancel_missing(ctx, table, source, kind: ChangeKind, subject: str, protected_keys) -> int:
-    missing = and_(
-        table.c.legacy_id.is_not(None),
-        table.c.status == RecordStatus.ACTIVE,
-        ~exists(select(_one()).where(source.c.legacy_id == table.c.legacy_id)),
-        table.c.legacy_id.not_in(protected_keys),
-    )
+    """Cancel the active records missing from the snapshot (a partial import: those it names)."""
+    if ctx.partial:
+        k = staging.cancelled
+        named = select(k.c.legacy_id).where(k.c.entity == subject)
+        missing = and_(table.c.status == RecordStatus.ACTIVE, table.c.legacy_id.in_(named))
+    else:
+        missing = and_(
+            table.c.legacy_id.is_not(None),
+            table.c.status == RecordStatus.ACTIVE,
+            ~exists(select(_one()).where(source.c.legacy_id == table.c.legacy_id)),
+            table.c.legacy_id.not_in(protected_keys),
+        )
     found = record(ctx, select(table.c.contractor_id, literal(kind.value),
                                literal(subject + ":") + table.c.legacy_id, table.c.status,
                                literal(RecordStatus.CANCELLED.value)).where(missing))

@@ -125,9 +125,23 @@ def _import(run: ImportRun, snapshot: Snapshot, workers: int | None) -> None:
     _run_checks(conn)
     clock.lap("checks")
 
+    merge_staged(conn, run, counts, attribute_stats.types(), clock)
+    staging.drop_tables(conn)
+
+
+def merge_staged(conn: Connection, run: ImportRun, counts: dict[str, FileCounts],
+                 attribute_types: dict[str, str], clock: _PhaseClock | None = None, *,
+                 source: str = "legacy", partial: bool = False) -> None:
+    """Merge the checked staging tables into the account model and fill the run's report.
+
+    Shared by snapshot imports and the rows the legacy system pushes through the API
+    (`partial`: records missing from the staged rows stay as they are).
+    """
+    clock = clock or _PhaseClock()
     ctx = ImportContext(
         conn=conn, run_id=run.id, now=utcnow(),
         existing_contractor_max_id=conn.scalar(select(func.coalesce(func.max(Contractor.id), 0))),
+        source=source, partial=partial,
     )
     protected = {name: _protected_keys(name) for name in counts}
     results = {
@@ -138,7 +152,7 @@ def _import(run: ImportRun, snapshot: Snapshot, workers: int | None) -> None:
     contacts = merge_accounts.merge_contact_points(ctx)
     consents = merge_accounts.merge_consents(ctx)
     clock.lap("contractors")
-    results[rows.ATTRIBUTES.name] = merge_accounts.merge_attributes(ctx, attribute_stats.types())
+    results[rows.ATTRIBUTES.name] = merge_accounts.merge_attributes(ctx, attribute_types)
     clock.lap("attributes")
     results[rows.OBLIGATIONS.name] = merge_ledger.merge_obligations(ctx, protected[rows.OBLIGATIONS.name])
     clock.lap("obligations")
@@ -165,7 +179,6 @@ def _import(run: ImportRun, snapshot: Snapshot, workers: int | None) -> None:
     run.warning_count = sum(c.warnings for c in counts.values())
     run.status = "done"
     run.finished_at = utcnow()
-    staging.drop_tables(conn)
 
 
 class _PhaseClock:

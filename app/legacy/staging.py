@@ -162,8 +162,18 @@ changed = Table(
     prefixes=["TEMPORARY"],
 )
 
+#: Legacy ids a partial (API) import cancels, per entity (`obligation`, `payment`).
+cancelled = Table(
+    "stg_cancelled",
+    staging_metadata,
+    Column("entity", String(20)),
+    Column("legacy_id", String(40)),
+    Index("ix_stg_cancelled_key", "entity", "legacy_id"),
+    prefixes=["TEMPORARY"],
+)
+
 ALL = (units, contractors, attributes, obligations, payments, appointments, rejects, contacts,
-       changed)
+       changed, cancelled)
 #: Tables filled in bulk: their indexes are built after the load (see index_and_analyze).
 BULK_LOADED = (units, contractors, attributes, obligations, payments, appointments, contacts)
 
