@@ -67,7 +67,7 @@ def test_balance_and_the_five_nearest_in_order(client, db):
 def test_overpayment_is_said_in_words_and_arrows_switch_the_context(client, db):
     world = portal_world(client, db, businesses=("Alfa Sp. z o.o.", "Beta S.A."),
                          units=("Urząd Miasta Ełku", "Zarząd Mienia"))
-    (alfa, beta), (town, estate) = world.businesses, world.units
+    beta, estate = world.businesses[1], world.units[1]
     create_obligation(contractor=beta, unit=estate, amount=Decimal("100.00"))
     create_payment(contractor=beta, unit=estate, amount=Decimal("220.00"))
     db.session.commit()
