@@ -7,11 +7,10 @@ a unit's data is shown only while the user's consent to that unit stands.
 from __future__ import annotations
 
 from flask import abort, g
-from flask_login import current_user
+from sqlalchemy import select
 
 from app.accounts.models import Contractor, Unit
-from app.accounts.portal_auth import current_contractors, is_portal_user
-from app.accounts.portal_consents import consented_unit_ids
+from app.accounts.portal_auth import current_contractors, current_unit_ids
 from app.core.extensions import db
 
 
@@ -32,19 +31,16 @@ def contractor_or_404(contractor_id: int) -> Contractor:
 
 def visible_unit_ids() -> set[int]:
     """Ids of the active units the signed-in user consented to (empty when not signed in)."""
-    if not is_portal_user():
-        return set()
-    if "portal_unit_ids" not in g:
-        g.portal_unit_ids = consented_unit_ids(current_user.id)
-    return g.portal_unit_ids
+    return current_unit_ids()
 
 
 def visible_units() -> list[Unit]:
     """The consented units, by name."""
-    ids = visible_unit_ids()
-    if not ids:
-        return []
-    return sorted((db.session.get(Unit, unit_id) for unit_id in ids), key=lambda u: (u.name, u.id))
+    if "portal_units" not in g:
+        ids = visible_unit_ids()
+        g.portal_units = list(db.session.scalars(
+            select(Unit).where(Unit.id.in_(sorted(ids))).order_by(Unit.name, Unit.id))) if ids else []
+    return g.portal_units
 
 
 def unit_or_404(unit_id: int) -> Unit:
