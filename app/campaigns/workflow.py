@@ -157,6 +157,16 @@ def start_from_template(template: CampaignTemplate, *, integration: str, name: s
                         **values: Any) -> Campaign:
     """A campaign an integration starts (API): released templates go out, others wait for approval."""
     campaign = draft_from_template(template, None, name=name, source="api", **values)
+    return start_api_draft(campaign, integration=integration)
+
+
+@transactional
+def start_api_draft(campaign: Campaign, *, integration: str) -> Campaign:
+    """Start a draft an integration made from a template, as `start_from_template` does."""
+    _expect(campaign, CampaignStatus.DRAFT)
+    template = campaign.template
+    if campaign.source != "api" or template is None:
+        raise WorkflowError(_("Only drafts an integration made from a template can be started this way."))
     _ready(campaign)
     now = utcnow()
     campaign.submitted_at = now
