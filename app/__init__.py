@@ -10,7 +10,7 @@ from flask import Flask, redirect, request, session, url_for
 from app import broker as _broker  # noqa: F401  (the broker is set before any actor exists)
 from app.core.config import Config
 
-FEATURES = ("accounts", "legacy", "channels", "audiences", "campaigns", "reminders", "billing_view")
+FEATURES = ("accounts", "legacy", "channels", "audiences", "campaigns", "reminders", "billing_view", "api")
 
 
 def create_app(config: type | dict[str, Any] | None = None) -> Flask:

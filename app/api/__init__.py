@@ -25,10 +25,12 @@ def _conditional(response):
 def _setup() -> None:
     from app.api import (  # noqa: F401  (each module declares its operations on `bp`)
         account,
+        campaigns,
         contractors,
         ledger,
         messages,
         preferences,
+        segments,
     )
     from app.api.errors import register_error_handlers
     from app.api.openapi import docs_page, openapi_json

@@ -88,6 +88,9 @@ def register_error_handlers(bp: Blueprint) -> None:
     bp.register_error_handler(ApiError, _api_error)
     bp.register_error_handler(ValidationError, _validation_error)
     bp.register_error_handler(HTTPException, _http_error)
+    for status in STATUS_CODES:  # before the app's pages of a status (403, 429)
+        if status != 500:
+            bp.register_error_handler(status, _http_error)
     bp.register_error_handler(Exception, _server_error)
 
     @bp.record_once
