@@ -199,14 +199,14 @@ def upsert_payments(body: Any):
 
 
 @operation(bp, "/obligations/<legacy_id>/cancel", "POST", scope="accounts:write", tag=TAG,
-           response=CancelledSchema)
+           response=CancelledSchema, path_params={"legacy_id": {"example": "N00000001"}})
 def cancel_obligation(legacy_id: str):
     """Cancel an obligation (the business is told, as when the file drops it)."""
     return _cancelled(Obligation, "obligation", legacy_id)
 
 
 @operation(bp, "/payments/<legacy_id>/cancel", "POST", scope="accounts:write", tag=TAG,
-           response=CancelledSchema)
+           response=CancelledSchema, path_params={"legacy_id": {"example": "W00000001"}})
 def cancel_payment(legacy_id: str):
     """Cancel a payment booked by the legacy system."""
     return _cancelled(Payment, "payment", legacy_id)

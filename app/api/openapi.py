@@ -54,7 +54,7 @@ def _operation(op: Operation) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = []
     for converter, name in _PARAM.findall(op.rule):
         schema = ({"type": "integer", "minimum": 1, "maximum": MAX_ID} if converter == "int"
-                  else {"type": "string", "minLength": 1, "maxLength": 40})
+                  else {"type": "string", "minLength": 1, "maxLength": 40, "example": "K000001"})
         parameters.append({"in": "path", "name": name, "required": True,
                            "schema": {**schema, **op.path_params.get(name, {})}})
     if op.query is not None:

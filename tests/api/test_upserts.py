@@ -6,7 +6,14 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from app.accounts.models import ChangeEvent, ContactPoint, Contractor, ContractorAttribute, Obligation, Payment
+from app.accounts.models import (
+    ChangeEvent,
+    ContactPoint,
+    Contractor,
+    ContractorAttribute,
+    Obligation,
+    Payment,
+)
 from app.legacy.models import ImportRun
 from tests.api.conftest import contractor_item, obligation_item
 from tests.factories import create_unit
