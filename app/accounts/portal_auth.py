@@ -31,11 +31,12 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from app.accounts.models import Contractor, LinkStatus, PortalLink, PortalUser
-from app.accounts.portal_consents import active_units, consented_unit_ids
+from app.accounts.models import Contractor, LinkStatus, PortalLink, PortalUser, Unit
+from app.accounts.portal_consents import active_units, consented_units
 from app.accounts.portal_links import LinkResult, clean_nip, link_business
 from app.accounts.portal_signin import (
     find_portal_user,
@@ -80,13 +81,18 @@ def portal_signed_in_required(view):
     return wrapper
 
 
-def current_unit_ids() -> set[int]:
-    """Ids of the active units the signed-in user consented to; cached for the request."""
+def current_units() -> list[Unit]:
+    """The active units the signed-in user consented to, by name; one query per request."""
     if not is_portal_user():
-        return set()
-    if "portal_unit_ids" not in g:
-        g.portal_unit_ids = consented_unit_ids(current_user.id)
-    return g.portal_unit_ids
+        return []
+    if "portal_units" not in g:
+        g.portal_units = consented_units(current_user.id)
+    return g.portal_units
+
+
+def current_unit_ids() -> set[int]:
+    """Ids of the active units the signed-in user consented to."""
+    return {unit.id for unit in current_units()}
 
 
 def needs_unit_consent() -> bool:
@@ -142,14 +148,23 @@ def _referrer_path() -> str | None:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def current_contractors() -> list[Contractor]:
-    """The businesses the signed-in portal user may see (confirmed links), by name."""
+def current_links() -> list[PortalLink]:
+    """Every link of the signed-in portal user with its business, oldest request first; one query
+    per request."""
     if not is_portal_user():
         return []
-    return list(db.session.scalars(
-        select(Contractor).join(PortalLink, PortalLink.contractor_id == Contractor.id)
-        .where(PortalLink.portal_user_id == current_user.id, PortalLink.status == LinkStatus.CONFIRMED)
-        .order_by(Contractor.name, Contractor.id)))
+    if "portal_links" not in g:
+        g.portal_links = list(db.session.scalars(
+            select(PortalLink).options(joinedload(PortalLink.contractor))
+            .where(PortalLink.portal_user_id == current_user.id)
+            .order_by(PortalLink.requested_at, PortalLink.id)))
+    return g.portal_links
+
+
+def current_contractors() -> list[Contractor]:
+    """The businesses the signed-in portal user may see (confirmed links), by name."""
+    confirmed = [link.contractor for link in current_links() if link.status == LinkStatus.CONFIRMED]
+    return sorted(confirmed, key=lambda c: (c.name, c.id))
 
 
 def link_status(contractor_id: int) -> str | None:

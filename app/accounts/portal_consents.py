@@ -19,12 +19,18 @@ class ConsentError(ValueError):
     """A consent change the portal refuses (the message is shown to the user)."""
 
 
+def consented_units(portal_user_id: int) -> list[Unit]:
+    """The active units the user's consent stands for, by name (empty: the portal must ask first)."""
+    return list(db.session.scalars(
+        select(Unit).join(PortalUnitConsent, PortalUnitConsent.unit_id == Unit.id)
+        .where(PortalUnitConsent.portal_user_id == portal_user_id,
+               PortalUnitConsent.withdrawn_at.is_(None), Unit.is_active.is_(True))
+        .order_by(Unit.name, Unit.id)).unique())
+
+
 def consented_unit_ids(portal_user_id: int) -> set[int]:
     """Ids of the active units the user's consent stands for (empty: the portal must ask first)."""
-    return set(db.session.scalars(
-        select(PortalUnitConsent.unit_id).join(Unit, Unit.id == PortalUnitConsent.unit_id)
-        .where(PortalUnitConsent.portal_user_id == portal_user_id,
-               PortalUnitConsent.withdrawn_at.is_(None), Unit.is_active.is_(True))))
+    return {unit.id for unit in consented_units(portal_user_id)}
 
 
 def active_units() -> list[Unit]:

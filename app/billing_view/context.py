@@ -7,10 +7,9 @@ a unit's data is shown only while the user's consent to that unit stands.
 from __future__ import annotations
 
 from flask import abort, g
-from sqlalchemy import select
 
 from app.accounts.models import Contractor, Unit
-from app.accounts.portal_auth import current_contractors, current_unit_ids
+from app.accounts.portal_auth import current_contractors, current_unit_ids, current_units
 from app.core.extensions import db
 
 
@@ -36,11 +35,7 @@ def visible_unit_ids() -> set[int]:
 
 def visible_units() -> list[Unit]:
     """The consented units, by name."""
-    if "portal_units" not in g:
-        ids = visible_unit_ids()
-        g.portal_units = list(db.session.scalars(
-            select(Unit).where(Unit.id.in_(sorted(ids))).order_by(Unit.name, Unit.id))) if ids else []
-    return g.portal_units
+    return current_units()
 
 
 def unit_or_404(unit_id: int) -> Unit:

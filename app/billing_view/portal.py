@@ -7,11 +7,9 @@ confirmed (`context.contractor_or_404`), and shows only units the user consented
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request, session, url_for
-from flask_login import current_user
-from sqlalchemy import select
 
-from app.accounts.models import LinkStatus, ObligationKind, PortalLink
-from app.accounts.portal_auth import is_portal_user, portal_login_required
+from app.accounts.models import LinkStatus, ObligationKind
+from app.accounts.portal_auth import current_links, is_portal_user, portal_login_required
 from app.billing_view.context import (
     confirmed_contractors,
     contractor_or_404,
@@ -28,7 +26,6 @@ from app.billing_view.obligations import (
     obligations_page,
 )
 from app.core.clock import today_warsaw
-from app.core.extensions import db
 
 bp = Blueprint("billing", __name__, url_prefix="/portal")
 
@@ -68,8 +65,7 @@ def _settings_endpoint() -> str | None:
 def dashboard():
     """Balance of the chosen business in the chosen unit and the five nearest events and payments."""
     business, unit = current_context()
-    links = db.session.scalars(select(PortalLink).where(PortalLink.portal_user_id == current_user.id)
-                               .order_by(PortalLink.requested_at)).all()
+    links = current_links()
     balance = unit_balance(business.current.id, unit.current.id) if business and unit else None
     items = nearest_items(business.current.id, visible_unit_ids(), today_warsaw()) if business else []
     units_by_id = {u.id: u for u in visible_units()}
