@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.api.auth import SCOPES, issue_key
+from tests.admin_support import staff_client  # noqa: F401  (a fixture of the admin tests)
 
 
 class ApiClient:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.api.models import ApiKey
 from app.core.audit import AuditEntry
-from tests.admin_support import csrf_from, signed_in, staff_client  # noqa: F401
+from tests.admin_support import csrf_from, signed_in
 
 
 def test_an_admin_issues_a_key_sees_it_once_and_revokes_it(staff_client, db):
