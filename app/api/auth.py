@@ -150,6 +150,11 @@ def record_call(response) -> None:
         log.exception("could not audit the API call %s %s", request.method, request.path)
 
 
+def _printable(text: str) -> str:
+    """Text any database keeps: NUL bytes and lone surrogates written out."""
+    return text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 @transactional
 def _record(status: int) -> None:
     key = g.get("api_key")
@@ -162,6 +167,6 @@ def _record(status: int) -> None:
     audit.record("api.refused" if refused else "api.call", actor_type="api",
                  actor_id=key.id if key is not None else None,
                  actor_label=str(key) if key is not None else None,
-                 target=f"{request.method} {request.full_path.rstrip('?')}"[:255], **details)
+                 target=_printable(f"{request.method} {request.full_path.rstrip('?')}")[:255], **details)
     if key is not None and not refused:
         db.session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=utcnow()))

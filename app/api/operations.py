@@ -9,6 +9,7 @@ from the same declarations (`OPERATIONS`), so the document and the behaviour can
 from __future__ import annotations
 
 import functools
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +68,9 @@ def operation(bp, rule: str, method: str, *, scope: str | None, tag: str, query:
         @functools.wraps(func)
         def view(**path: Any) -> Response:
             key = authenticate(scope)
+            for name, value in path.items():
+                if isinstance(value, str) and not _plain(value):
+                    raise ApiError(404, "not_found", f"No such {name}.")
             kwargs = dict(path)
             if query is not None:
                 kwargs["args"] = query().load(_query_values(query))
@@ -85,6 +89,11 @@ def operation(bp, rule: str, method: str, *, scope: str | None, tag: str, query:
         return limited
 
     return decorate
+
+
+def _plain(text: str) -> bool:
+    """True for text without control characters or lone surrogates (no key of ours has them)."""
+    return all(unicodedata.category(ch) not in ("Cc", "Cs") for ch in text)
 
 
 def _query_values(schema: type[Schema]) -> dict[str, Any]:

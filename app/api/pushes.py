@@ -106,9 +106,16 @@ def result_of(run: ImportRun, file: str, items: list[Any]) -> dict[str, Any]:
 
 def _reject(file: str, line: int, key: Any, field: str | None, value: Any, reason: str) -> dict[str, Any]:
     shown = value if isinstance(value, str) else (None if value is None else repr(value))
-    return {"file": file, "line": line, "key": key[:255] if isinstance(key, str) else None,
-            "field": field[:40] if field else None, "value": shown[:255] if shown else shown,
-            "reason": reason[:255]}
+    return {"file": file, "line": line, "key": _storable(key, 255) if isinstance(key, str) else None,
+            "field": _storable(field, 40), "value": _storable(shown, 255), "reason": _storable(reason, 255)}
+
+
+def _storable(text: str | None, limit: int) -> str | None:
+    """Text as the report can keep it: NUL bytes and lone surrogates written out, cut to `limit`."""
+    if not text:
+        return text
+    safe = text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
+    return safe[:limit]
 
 
 def _flat(messages: Any, prefix: str = "") -> list[tuple[str | None, str]]:
