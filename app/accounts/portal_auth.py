@@ -406,7 +406,7 @@ def _counts_against_limit(response) -> bool:
 
 
 @bp.route("/dodaj-firme", methods=["GET", "POST"])
-@portal_login_required
+@portal_signed_in_required  # linking shows no unit's data: it may come before the consent
 @limiter.limit(_link_limit, methods=["POST"], key_func=_user_key, deduct_when=_counts_against_limit)
 def link():
     """Link a business by NIP, at once with the office's code or by a request the office confirms."""
