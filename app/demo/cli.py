@@ -80,6 +80,10 @@ def seed_command(contractors: int, seed: int, if_empty: bool, keep_snapshot: Pat
 
     campaigns = ensure_demo_campaigns()
     db.session.commit()
+    from app.demo.portal_user import ensure_demo_portal_user
+
+    ensure_demo_portal_user()
+    db.session.commit()
     path = write_logins(current_app.instance_path)
     click.echo(f"Użytkownicy demonstracyjni: {created} nowych, {kept} istniejących.")
     click.echo(f"Segmenty demonstracyjne: {segments} nowych.")

@@ -68,9 +68,13 @@ def ensure_demo_users() -> tuple[int, int]:
 
 def logins_text() -> str:
     """The demo logins as readable Polish lines."""
+    from app.demo.portal_user import EMAIL, PASSWORD
+
     lines = ["Konta demonstracyjne (panel urzędu: /admin):"]
     for demo in DEMO_USERS:
         lines.append(f"  {demo.label}: {demo.email} / hasło: {demo.password}")
+    lines.append("Portal dla firm (/portal):")
+    lines.append(f"  firma z dwoma podmiotami: {EMAIL} / hasło: {PASSWORD}")
     return "\n".join(lines) + "\n"
 
 

@@ -41,6 +41,17 @@ def test_seed_imports_without_rejections_and_creates_demo_users(app, db, tmp_pat
     logins = (Path(app.instance_path) / LOGINS_FILE).read_text(encoding="utf-8")
     assert "admin@demo.elk.pl / hasło: demo-admin-2026" in logins
     assert "admin@demo.elk.pl" in result.output
+    assert "firma@demo.elk.pl / hasło: demo-firma-2026" in logins
+
+    # The demo business user signs in and sees a balance on the portal's dashboard.
+    client = app.test_client()
+    page = client.get("/portal/logowanie").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    signed = client.post("/portal/logowanie", data={"email": "firma@demo.elk.pl", "password": "demo-firma-2026",
+                                                    "csrf_token": token})
+    assert signed.status_code == 302
+    dashboard = client.get("/portal/").get_data(as_text=True)
+    assert 'id="balance"' in dashboard and "(1 z 2)" in dashboard
 
     # The audience builder opens on demo segments that have members.
     from app.audiences.models import Segment
