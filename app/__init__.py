@@ -116,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.accounts.auth import bp as staff_auth_bp
     from app.accounts.portal_auth import bp as portal_auth_bp
     from app.api import bp as api_bp
+    from app.billing_view.gateways.hooks import bp as payment_hooks_bp
     from app.billing_view.pay import bp as billing_pay_bp
     from app.billing_view.portal import bp as billing_bp
     from app.campaigns.public import bp as campaign_links_bp
@@ -129,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reminders_portal_bp)
     app.register_blueprint(billing_bp)
     app.register_blueprint(billing_pay_bp)
+    app.register_blueprint(payment_hooks_bp)
     app.register_blueprint(api_bp)
 
     @app.get("/")

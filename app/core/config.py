@@ -88,6 +88,13 @@ class Config:
     CAMPAIGN_CHUNK = int(os.environ.get("CAMPAIGN_CHUNK", "2000"))
     # Bounces, drops and spam reports after which an email address is no longer used.
     EMAIL_FAILURES_BEFORE_UNUSABLE = int(os.environ.get("EMAIL_FAILURES_BEFORE_UNUSABLE", "1"))
+    # --- Online payments: `sandbox` (a built-in page plays the bank) or `przelewy24` ---
+    PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "sandbox")
+    P24_URL = os.environ.get("P24_URL", "https://secure.przelewy24.pl")  # sandbox.przelewy24.pl to test
+    P24_MERCHANT_ID = int(os.environ.get("P24_MERCHANT_ID") or "0")
+    P24_POS_ID = int(os.environ.get("P24_POS_ID") or os.environ.get("P24_MERCHANT_ID") or "0")
+    P24_API_KEY = os.environ.get("P24_API_KEY", "")
+    P24_CRC = os.environ.get("P24_CRC", "")
     TESTING = False
 
 
