@@ -68,6 +68,7 @@ def test_sandbox_payment_is_booked_once_with_the_right_allocations(client, db):
     assert paid.status_code == 303 and "/portal/platnosc/" in paid.location
     status = client.get(paid.location + "?lang=en").get_data(as_text=True)
     assert "Payment accepted." in status and 'http-equiv="refresh"' not in status
+    assert "Płatność przyjęta." in client.get(paid.location + "?lang=pl").get_data(as_text=True)
 
     payments = db.session.scalars(select(Payment).where(Payment.source == "online")).all()
     assert len(payments) == 1
@@ -181,3 +182,30 @@ def test_sandbox_bank_is_closed_when_a_real_gateway_is_configured(client, db, ap
         assert client.get(started.location).status_code == 404
     finally:
         app.config["PAYMENT_GATEWAY"] = "sandbox"
+
+
+def _table(page: str) -> str:
+    return page.split("model-list")[1].split("</table>")[0]
+
+
+def test_staff_list_of_attempts_for_finance_only(client, db, app):
+    from tests.admin_support import signed_in
+
+    world = _world(client, db)
+    page = _choose(client, world, world.second).get_data(as_text=True)
+    started = _pay_online(client, page, world.units[0].id)
+    bank = client.get(started.location).get_data(as_text=True)
+    client.post(started.location, data={"csrf_token": csrf_from(bank), "decision": "pay"})
+    page = _choose(client, world, world.first).get_data(as_text=True)
+    _pay_online(client, page, world.units[0].id)  # a second attempt, left waiting
+
+    staff = app.test_client()
+    signed_in(staff, db, "finance")
+    listing = _table(staff.get("/admin/online_payments/?lang=en").get_data(as_text=True))
+    assert "Paid and booked" in listing and "Waiting for the payer" in listing and "120,50" in listing
+    paid_only = _table(staff.get("/admin/online_payments/?flt0_0=paid&lang=en").get_data(as_text=True))
+    assert "Paid and booked" in paid_only and "Waiting for the payer" not in paid_only
+    assert staff.get("/admin/online_payments/new/").status_code in (302, 403, 404)
+    other = app.test_client()
+    signed_in(other, db, "communicator", name="Jan Nowak")
+    assert other.get("/admin/online_payments/").status_code == 403
