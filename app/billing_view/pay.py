@@ -67,7 +67,8 @@ def choose():
     if ids:
         parts, paid = by_unit(chosen_obligations(business.id, ids, visible_unit_ids()))
         return render_template("portal/pay/choose.html", business=business, parts=parts, paid=paid,
-                               amount_mode=False, kind_name=kind_name)
+                               amount_mode=False, kind_name=kind_name,
+                               account_of=lambda unit: recipient_account(unit, business.id))
     units = visible_units()
     if "amount" not in request.args:
         return render_template("portal/pay/amount.html", business=business, units=units, errors={}, values={})
@@ -83,7 +84,8 @@ def choose():
         return render_template("portal/pay/amount.html", business=business, units=units, errors=errors,
                                values=request.args), 400
     return render_template("portal/pay/choose.html", business=business, amount_mode=True, paid=[],
-                           parts=[UnitPayment(unit=unit, amount=amount)], kind_name=kind_name)
+                           parts=[UnitPayment(unit=unit, amount=amount)], kind_name=kind_name,
+                           account_of=lambda unit: recipient_account(unit, business.id))
 
 
 def _payment_from_form(business) -> tuple[UnitPayment, list]:
