@@ -95,6 +95,8 @@ class Config:
     P24_POS_ID = int(os.environ.get("P24_POS_ID") or os.environ.get("P24_MERCHANT_ID") or "0")
     P24_API_KEY = os.environ.get("P24_API_KEY", "")
     P24_CRC = os.environ.get("P24_CRC", "")
+    # Minutes after signing in in which a portal user may change a phone or email without the password.
+    PORTAL_REAUTH_MINUTES = int(os.environ.get("PORTAL_REAUTH_MINUTES", "15"))
     TESTING = False
 
 
