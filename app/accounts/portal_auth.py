@@ -382,23 +382,8 @@ def logout():
 @bp.get("/")
 @portal_login_required
 def home():
-    """The dashboard of the billing feature when installed; else the user's businesses."""
-    dashboard = current_app.view_functions.get("billing.dashboard")
-    if dashboard is not None:  # accounts imports no feature: the portal home is looked up by name
-        return dashboard()
-    return businesses_page()
-
-
-def businesses_page():
-    """The user's businesses: the confirmed ones with their settings, and the requests waiting."""
-    links = db.session.scalars(select(PortalLink).where(PortalLink.portal_user_id == current_user.id)
-                               .order_by(PortalLink.requested_at)).all()
-    # Accounts imports no feature: the settings page is linked when its feature is installed.
-    settings = "reminders_portal.preferences"
-    return render_template("portal/home.html", businesses=current_contractors(),
-                           settings_endpoint=settings if settings in current_app.view_functions else None,
-                           waiting=[link for link in links if link.status == LinkStatus.REQUESTED],
-                           refused=[link for link in links if link.status == LinkStatus.REJECTED])
+    """The portal's home: the billing feature's dashboard (looked up by name: accounts imports no feature)."""
+    return current_app.view_functions["billing.dashboard"]()
 
 
 def _counts_against_limit(response) -> bool:
