@@ -6,7 +6,7 @@ still owed, and tells the rest of the platform (`payment_booked`) only after the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date
 from decimal import Decimal
 
@@ -110,14 +110,18 @@ def allocate_payment(payment_id: int, allocations: Mapping[int, Decimal]) -> Pay
     return payment
 
 
-def oldest_first(contractor_id: int, amount: Decimal, unit_id: int | None = None) -> dict[int, Decimal]:
-    """A suggested allocation of `amount`: undated costs first, then the earliest due dates."""
-    query = select(Obligation.id).where(Obligation.contractor_id == contractor_id,
-                                        Obligation.status == RecordStatus.ACTIVE)
+def oldest_first(contractor_id: int, amount: Decimal, unit_id: int | None = None,
+                 first: Collection[int] = ()) -> dict[int, Decimal]:
+    """A suggested allocation of `amount`: the obligations in `first` (say, named in a transfer
+    title) before the others, and within each group undated costs first, then the earliest due."""
+    query = select(Obligation.id, Obligation.due_on).where(Obligation.contractor_id == contractor_id,
+                                                           Obligation.status == RecordStatus.ACTIVE)
     if unit_id is not None:
         query = query.where(Obligation.unit_id == unit_id)
-    query = query.order_by(Obligation.due_on.is_not(None), Obligation.due_on, Obligation.id)
-    ids = list(db.session.scalars(query))
+    preferred = set(first)
+    rows = sorted(db.session.execute(query).all(),
+                  key=lambda r: (r.id not in preferred, r.due_on is not None, r.due_on or date.min, r.id))
+    ids = [row.id for row in rows]
     remaining = remaining_amounts(ids)
     left, shares = quantize(amount), {}
     for oid in ids:

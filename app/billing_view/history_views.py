@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from datetime import date
 
 from flask import Response, render_template, request
@@ -17,19 +16,9 @@ from app.billing_view.history import HistoryFilter, payments_in, yearly_summary
 from app.billing_view.kinds import kind_name, method_name
 from app.billing_view.portal import bp
 from app.core.clock import today_warsaw
+from app.core.csv_cells import safe_cell
 from app.core.money import format_pln
 from app.core.pdf import new_document, render
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"-?\d[\d\u00a0 ]*(,\d{2})?")
-
-
-def safe_cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula (text starting = + - @ gets a quote)."""
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
-        return "'" + text
-    return text
 
 
 def _day(value: date | None) -> str:

@@ -20,6 +20,7 @@ from app.campaigns.fanout import CATEGORY_OFF, OPTED_OUT
 from app.campaigns.models import origin_of
 from app.channels.models import InboundSms, Message, MessageStatus
 from app.core.clock import to_warsaw
+from app.core.csv_cells import safe_cell
 from app.core.extensions import db
 
 #: The figures a results page shows, in order; `waiting` covers messages not yet with a provider.
@@ -131,14 +132,6 @@ def timeline(campaign_id: int, points: int = 60) -> list[TimePoint]:
         delivered += series["delivered"].get(index, 0)
         out.append(TimePoint(datetime.fromtimestamp(start + (index + 1) * step, UTC), sent, delivered))
     return out
-
-
-def safe_cell(value: object) -> str:
-    """A cell a spreadsheet will not run as a formula (leading `= + - @`, tab or CR get a `'`)."""
-    text = "" if value is None else str(value)
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
 
 
 EXPORT_COLUMNS = ("message_id", "legacy_id", "name", "nip", "channel", "recipient", "status", "reason",

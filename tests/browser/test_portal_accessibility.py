@@ -12,7 +12,13 @@ from playwright.sync_api import expect
 
 from app.accounts.models import LinkStatus, PortalLink, PortalUnitConsent
 from app.core.clock import today_warsaw, utcnow
-from tests.factories import create_appointment, create_contractor, create_obligation, create_portal_user, create_unit
+from tests.factories import (
+    create_appointment,
+    create_contractor,
+    create_obligation,
+    create_portal_user,
+    create_unit,
+)
 
 WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 

@@ -10,10 +10,11 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from app.campaigns import fanout, workflow
-from app.campaigns.results import export_csv, results, safe_cell, timeline
+from app.campaigns.results import export_csv, results, timeline
 from app.channels.inbound import receive_sms
 from app.channels.models import Message
 from app.core.clock import utcnow
+from app.core.csv_cells import safe_cell
 from tests.campaigns.conftest import business
 
 
@@ -89,5 +90,5 @@ def test_the_export_has_a_row_per_message_and_no_formulas(db, town):
 
 
 def test_safe_cell_neutralises_every_formula_start():
-    assert [safe_cell(v) for v in ("=1+1", "+48", "-2", "@SUM", "\tx", "ok", None, 5)] == [
-        "'=1+1", "'+48", "'-2", "'@SUM", "'\tx", "ok", "", "5"]
+    assert [safe_cell(v) for v in ("=1+1", "+48", "-2+A1", "@SUM", "\tx", "ok", None, 5, "-12,50")] == [
+        "'=1+1", "'+48", "'-2+A1", "'@SUM", "'\tx", "ok", "", "5", "-12,50"]

@@ -7,7 +7,13 @@ import re
 import pytest
 from sqlalchemy import select
 
-from app.accounts.models import CategoryPreference, ContactPoint, LinkStatus, PortalLink, PortalUnitConsent
+from app.accounts.models import (
+    CategoryPreference,
+    ContactPoint,
+    LinkStatus,
+    PortalLink,
+    PortalUnitConsent,
+)
 from app.channels.models import Message, Purpose
 from app.core.clock import utcnow
 from app.reminders.models import ReminderPreference, ReminderRule

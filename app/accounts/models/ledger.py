@@ -43,6 +43,7 @@ class Obligation(Base):
     __table_args__ = (
         Index("ix_obligations_contractor_unit", "contractor_id", "unit_id"),
         Index("ix_obligations_due_on", "due_on"),
+        Index("ix_obligations_document_no", "document_no"),  # bank statement titles name documents
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
