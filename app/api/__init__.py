@@ -25,6 +25,7 @@ def _conditional(response):
 def _setup() -> None:
     from app.api import (  # noqa: F401  (each module declares its operations on `bp`)
         account,
+        accounting,
         campaigns,
         contractors,
         ledger,

@@ -32,7 +32,11 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
 class StatementFileError(ValueError):
-    """A file that is not an MT940 statement at all; the message says why."""
+    """A file that is not an MT940 statement at all; the message says why, `code` for translations."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass
@@ -127,9 +131,10 @@ def _new_parser() -> mt940.models.Transactions:
 def decode(data: bytes, filename: str) -> str:
     """The file's text: UTF-8, else Windows-1250 (what Polish banks' systems mostly write)."""
     if len(data) > MAX_FILE_BYTES:
-        raise StatementFileError(f"{filename}: the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+        raise StatementFileError(f"{filename}: the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.",
+                                 "too_large")
     if b"\x00" in data:
-        raise StatementFileError(f"{filename}: this is a binary file, not an MT940 statement.")
+        raise StatementFileError(f"{filename}: this is a binary file, not an MT940 statement.", "binary")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -210,7 +215,7 @@ def read_statement(data: bytes, filename: str) -> ParsedStatement:
     text = decode(data, filename).replace("\r\n", "\n").replace("\r", "\n")
     tags = _tags(text)
     if not any(tag == "61" for tag, _l, _b in tags) and not any(tag == "25" for tag, _l, _b in tags):
-        raise StatementFileError(f"{filename}: no MT940 tags (:25: account, :61: entries) found.")
+        raise StatementFileError(f"{filename}: no MT940 tags (:25: account, :61: entries) found.", "no_tags")
     parsed = ParsedStatement()
     header_tags: list[tuple[str, int, str]] = []
     header_text = ""

@@ -21,7 +21,7 @@ from app.accounts.models import Contractor, Obligation, PaymentMethod, RecordSta
 from app.accounts.payments import BookingError, book_payment, oldest_first
 from app.accounts.virtual_accounts import payer_of
 from app.billing_view.finance_models import BankStatement, LineStatus, StatementLine
-from app.billing_view.mt940_reader import Entry, StatementFileError, read_statement
+from app.billing_view.mt940_reader import MAX_FILE_BYTES, Entry, StatementFileError, read_statement
 from app.core import audit
 from app.core.clock import utcnow
 from app.core.db import transactional
@@ -31,10 +31,24 @@ from app.core.money import quantize
 NIP_RE = re.compile(r"(?<!\d)(\d{3}-?\d{3}-?\d{2}-?\d{2}|\d{3}-?\d{2}-?\d{2}-?\d{3})(?!\d)")
 TOKEN_STRIP = ".,;:()[]\"'"
 MAX_TOKENS = 30
+MAX_UPLOAD_BYTES = MAX_FILE_BYTES
+
+
+#: Why a line waits for a person (stored in `StatementLine.note`; the admin translates them).
+NOTE_UNIDENTIFIED = "No business could be identified from the account or the title."
+NOTE_DUPLICATE = "The same entry was imported with an earlier statement."
+NOTE_CURRENCY = "Not in złoty: only a person books it."
 
 
 class StatementImportError(ValueError):
-    """A statement file that cannot be imported at all; the message names the file and why."""
+    """A statement file that cannot be imported at all; the message names the file and why.
+
+    `code` (already_imported, too_large, binary, no_tags) lets the admin say it in the user's language.
+    """
+
+    def __init__(self, message: str, code: str, **params: object) -> None:
+        super().__init__(message)
+        self.code, self.params = code, params
 
 
 @dataclass
@@ -84,6 +98,16 @@ def _contractors_named(title: str, unit_id: int | None) -> tuple[dict[str, set[i
         if named:
             evidence["document"] = set(named)
     return evidence, named
+
+
+def candidates_for(title: str, limit: int = 10) -> list[Contractor]:
+    """Businesses a title points to in any way (NIP, id, document), to suggest to a person."""
+    evidence, _named = _contractors_named(title, None)
+    ids = set().union(*evidence.values()) if evidence else set()
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Contractor).where(Contractor.id.in_(ids)).order_by(Contractor.name)
+                                   .limit(limit)))
 
 
 def match_entry(entry: Entry, virtual_units: list[Unit], statement_unit_id: int | None) -> Match | None:
@@ -137,11 +161,12 @@ def import_statement(data: bytes, filename: str, *, imported_by: str | None = No
     if earlier is not None:
         raise StatementImportError(
             f"{filename}: this file was already imported on {earlier.imported_at:%Y-%m-%d} "
-            f"(statement {earlier.statement_no or earlier.id}, file {earlier.filename}).")
+            f"(statement {earlier.statement_no or earlier.id}, file {earlier.filename}).", "already_imported",
+            statement_id=earlier.id, imported_at=earlier.imported_at, earlier_name=earlier.filename)
     try:
         parsed = read_statement(data, filename)
     except StatementFileError as exc:
-        raise StatementImportError(str(exc)) from exc
+        raise StatementImportError(str(exc), exc.code) from exc
     units = list(db.session.scalars(select(Unit)))
     statement_unit = next((u for u in units if parsed.account and u.account_nrb == parsed.account), None)
     virtual_units = [u for u in units if u.virtual_account_prefix]
@@ -181,14 +206,14 @@ def _settle(line: StatementLine, entry: Entry, duplicate: bool, virtual_units: l
         return
     if duplicate:
         line.status = LineStatus.DUPLICATE
-        line.note = "The same entry was imported with an earlier statement."
+        line.note = NOTE_DUPLICATE
         return
     if entry.currency.upper() != "PLN":
-        line.note = f"Currency {entry.currency}: booked by a person only."
+        line.note = NOTE_CURRENCY
         return
     match = match_entry(entry, virtual_units, statement_unit_id)
     if match is None:
-        line.note = "No business could be identified from the account or the title."
+        line.note = NOTE_UNIDENTIFIED
         return
     line.matched_by = match.matched_by
     line.virtual_account = next((n for n in entry.numbers if payer_of(n, virtual_units)), None)

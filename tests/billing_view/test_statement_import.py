@@ -138,7 +138,7 @@ def test_a_damaged_entry_is_reported_with_its_line_and_the_rest_is_booked(db, of
 
 def test_a_file_that_is_not_a_statement_is_refused_with_its_name(db, office):
     with pytest.raises(StatementImportError, match=r"lista\.csv: no MT940 tags"):
-        import_statement("ID;KWOTA\n1;2,00\n".encode(), "lista.csv")
+        import_statement(b"ID;KWOTA\n1;2,00\n", "lista.csv")
     with pytest.raises(StatementImportError, match="binary file"):
         import_statement(b"PK\x03\x04\x00\x00", "wyciag.zip")
 
