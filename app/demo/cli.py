@@ -84,9 +84,15 @@ def seed_command(contractors: int, seed: int, if_empty: bool, keep_snapshot: Pat
 
     ensure_demo_portal_user()
     db.session.commit()
+    from app.demo.statement import ensure_demo_statement
+
+    statement = ensure_demo_statement()
     path = write_logins(current_app.instance_path)
     click.echo(f"Użytkownicy demonstracyjni: {created} nowych, {kept} istniejących.")
     click.echo(f"Segmenty demonstracyjne: {segments} nowych.")
     click.echo(f"Szablony i kampanie demonstracyjne: {campaigns} nowych.")
+    if statement is not None:
+        click.echo(f"Wyciąg bankowy {statement.filename}: zaksięgowano {statement.booked_count}, "
+                   f"do przypisania {statement.unmatched_count}.")
     click.echo(f"Kontrahentów w bazie: {_contractor_count()}. Loginy zapisano w {path}:")
     click.echo(logins_text())

@@ -78,6 +78,15 @@ def test_seed_imports_without_rejections_and_creates_demo_users(app, db, tmp_pat
     for row in read_rows(kept, "wplaty.csv"):
         amount = Decimal(row["KWOTA"].replace(" ", "").replace(",", "."))
         expected[row["ID_KONTRAHENTA"]] = expected.get(row["ID_KONTRAHENTA"], 0) - amount
+    # ... less what the demo bank statement booked: every payer it names, the stranger's gift left over.
+    from app.accounts.models import Payment
+    from app.billing_view.finance_models import BankStatement
+
+    statement = db.session.scalar(select(BankStatement))
+    assert (statement.booked_count, statement.unmatched_count) == (4, 1), statement.errors
+    assert "zaksięgowano 4, do przypisania 1" in result.output
+    for payment in db.session.scalars(select(Payment).where(Payment.source == "statement")):
+        expected[payment.contractor.legacy_id] -= payment.amount
     for contractor in db.session.scalars(select(Contractor)):
         assert contractor_balance(contractor.id) == expected.get(contractor.legacy_id, 0)
 
