@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_admin import Admin, expose
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, DateBetweenFilter, FilterEqual
 from flask_admin.model.filters import BaseBooleanFilter
@@ -94,12 +94,20 @@ class ExportedFilter(BaseSQLAFilter, BaseBooleanFilter):
         return _l("equals")
 
 
+def batches_of(payment_ids: list[int]) -> dict[int, FkExportBatch]:
+    """The FK batch of each of these payments that has been exported."""
+    rows = db.session.execute(select(FkExportedPayment.payment_id, FkExportBatch)
+                              .join(FkExportBatch, FkExportBatch.id == FkExportedPayment.batch_id)
+                              .where(FkExportedPayment.payment_id.in_(payment_ids))).all()
+    return {payment_id: batch for payment_id, batch in rows}
+
+
 def _exported(view, context, model, name) -> Markup | str:
-    batch_id = db.session.scalar(select(FkExportedPayment.batch_id).where(FkExportedPayment.payment_id == model.id))
-    if batch_id is None:
+    known = g.get("fk_batches")
+    batch = known.get(model.id) if known is not None else batches_of([model.id]).get(model.id)
+    if batch is None:
         return "—" if model.source == fk_export.LEGACY_SOURCE else _("waiting")
-    batch = db.session.get(FkExportBatch, batch_id)
-    return Markup('<a href="{}">{}</a>').format(url_for("fk_export.details_view", id=batch_id), batch.number)
+    return Markup('<a href="{}">{}</a>').format(url_for("fk_export.details_view", id=batch.id), batch.number)
 
 
 def _allocations(view, context, model, name) -> Markup:
@@ -151,6 +159,12 @@ class PaymentView(SecureModelView):
         "allocations": _allocations,
     }
     column_formatters_export = {"amount": lambda v, c, m, n: f"{m.amount:.2f}".replace(".", ",")}
+
+    def get_list(self, *args: Any, **kwargs: Any):
+        """The page's payments, with the FK batches of all of them found in one query."""
+        count, data = super().get_list(*args, **kwargs)
+        g.fk_batches = batches_of([payment.id for payment in data])
+        return count, data
 
     def get_query(self):
         """Payments joined to their business (searchable by name, NIP and id)."""
