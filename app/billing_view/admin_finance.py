@@ -53,6 +53,7 @@ NOTE_LABELS = {
 IMPORT_ERRORS = {
     "already_imported": _l("%(file)s was already imported on %(day)s as statement %(earlier)s; nothing was "
                            "booked again."),
+    "in_progress": _l("%(file)s is being imported by someone else at this moment; nothing was booked twice."),
     "too_large": _l("%(file)s is too large for a bank statement."),
     "binary": _l("%(file)s is not a text file; export the statement from the bank as MT940."),
     "no_tags": _l("%(file)s is not an MT940 statement: it has no :25: account nor :61: entries."),

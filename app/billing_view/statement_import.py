@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from stdnum.pl import nip as nip_number
 
 from app.accounts.models import Contractor, Obligation, PaymentMethod, RecordStatus, Unit
@@ -43,7 +44,7 @@ NOTE_CURRENCY = "Not in złoty: only a person books it."
 class StatementImportError(ValueError):
     """A statement file that cannot be imported at all; the message names the file and why.
 
-    `code` (already_imported, too_large, binary, no_tags) lets the admin say it in the user's language.
+    `code` (already_imported, in_progress, too_large, binary, no_tags) lets the admin say it in the user's language.
     """
 
     def __init__(self, message: str, code: str, **params: object) -> None:
@@ -176,7 +177,11 @@ def import_statement(data: bytes, filename: str, *, imported_by: str | None = No
         unit_id=statement_unit.id if statement_unit else None, imported_by=imported_by,
         errors=parsed.errors, line_count=len(parsed.entries))
     db.session.add(statement)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # the same file, uploaded twice at the same moment
+        raise StatementImportError(f"{filename}: the same file is being imported at this moment.",
+                                   "in_progress") from exc
     fingerprints = [entry.fingerprint(parsed.account) for entry in parsed.entries]
     seen = _seen_before(fingerprints)
     for entry, fingerprint in zip(parsed.entries, fingerprints, strict=True):

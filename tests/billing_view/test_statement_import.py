@@ -181,3 +181,33 @@ def test_the_bank_fixture_is_read_with_its_polish_fields():
     assert [e.amount for e in parsed.entries] == [Decimal("1230.00"), Decimal("67.00"), Decimal("-150.00"),
                                                   Decimal("500.00")]
     assert parsed.errors == []
+
+
+def test_the_same_file_uploaded_twice_at_once_is_imported_once(app, db, office):
+    import threading
+
+    from app.billing_view.finance_models import BankStatement
+
+    data = statement([Line("67.00", "K000001")]).encode("cp1250")
+    outcomes: list[str] = []
+    start = threading.Barrier(2)
+
+    def upload() -> None:
+        with app.app_context():
+            start.wait()
+            try:
+                import_statement(data, "wyciag.sta", imported_by="finanse@um.elk.pl")
+                outcomes.append("imported")
+            except StatementImportError as exc:
+                outcomes.append(exc.code)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=upload) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) in (["already_imported", "imported"], ["imported", "in_progress"])
+    assert db.session.scalar(select(func.count()).select_from(BankStatement)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Payment)) == 1
