@@ -30,7 +30,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
@@ -154,11 +154,16 @@ def current_links() -> list[PortalLink]:
     if not is_portal_user():
         return []
     if "portal_links" not in g:
-        g.portal_links = list(db.session.scalars(
-            select(PortalLink).options(joinedload(PortalLink.contractor))
-            .where(PortalLink.portal_user_id == current_user.id)
-            .order_by(PortalLink.requested_at, PortalLink.id)))
+        g.portal_links = list(db.session.scalars(_links_statement(), {"portal_user_id": current_user.id}))
     return g.portal_links
+
+
+@functools.cache
+def _links_statement() -> Select:
+    """Built once (every portal page asks): :portal_user_id's links with their businesses."""
+    return (select(PortalLink).options(joinedload(PortalLink.contractor))
+            .where(PortalLink.portal_user_id == bindparam("portal_user_id"))
+            .order_by(PortalLink.requested_at, PortalLink.id))
 
 
 def current_contractors() -> list[Contractor]:

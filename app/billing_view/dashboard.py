@@ -4,7 +4,8 @@ The context is a legal entity (a business the user's link to is confirmed) and a
 those the user consented to; the user steps through both with previous/next arrows. The list of
 nearest events and payments covers ALL consented units of the chosen business: unpaid
 obligations (undated ones such as formal reminder costs first, then by due date, overdue
-included) and appointments to come, five together. A few indexed queries, never one per row.
+included) and appointments to come, five together. A few indexed queries, never one per row;
+the statements are built once per process.
 """
 
 from __future__ import annotations
@@ -12,16 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
-from app.accounts.balance import contractor_balance
+from app.accounts.balance import balance_in_unit, flushed_connection
 from app.accounts.models import Appointment, Obligation, RecordStatus
 from app.billing_view.due_dates import effective_due
 from app.billing_view.obligations import paid_column
 from app.core.clock import to_warsaw, utcnow
-from app.core.extensions import db
 from app.core.money import quantize
 
 NEAREST = 5
@@ -67,22 +68,36 @@ def _sort_key(item: UpcomingItem) -> tuple:
     return (item.day is not None, item.day or date.min, item.starts_at is not None)
 
 
+@cache
+def _owed_statement() -> Select:
+    """Built once: the business's first unpaid obligations in :unit_ids (undated first, then by due date)."""
+    paid = paid_column()
+    return (select(Obligation.kind, Obligation.description, Obligation.unit_id, Obligation.due_on,
+                   Obligation.amount, paid.label("paid"))
+            .where(Obligation.contractor_id == bindparam("contractor_id"),
+                   Obligation.unit_id.in_(bindparam("unit_ids", expanding=True)),
+                   Obligation.status == RecordStatus.ACTIVE, paid < Obligation.amount)
+            .order_by(Obligation.due_on.is_not(None), Obligation.due_on, Obligation.id).limit(NEAREST))
+
+
+@cache
+def _meetings_statement() -> Select:
+    """Built once: the business's appointments in :unit_ids from :now on."""
+    return (select(Appointment.description, Appointment.unit_id, Appointment.starts_at)
+            .where(Appointment.contractor_id == bindparam("contractor_id"),
+                   Appointment.unit_id.in_(bindparam("unit_ids", expanding=True)),
+                   Appointment.status == RecordStatus.ACTIVE, Appointment.starts_at >= bindparam("now"))
+            .order_by(Appointment.starts_at).limit(NEAREST))
+
+
 def nearest_items(contractor_id: int, unit_ids: set[int], today: date) -> list[UpcomingItem]:
     """Up to five unpaid obligations and coming appointments of the business in the units."""
     if not unit_ids:
         return []
-    units = sorted(unit_ids)
-    paid = paid_column()
-    owed = db.session.execute(
-        select(Obligation.kind, Obligation.description, Obligation.unit_id, Obligation.due_on,
-               Obligation.amount, paid.label("paid"))
-        .where(Obligation.contractor_id == contractor_id, Obligation.unit_id.in_(units),
-               Obligation.status == RecordStatus.ACTIVE, paid < Obligation.amount)
-        .order_by(Obligation.due_on.is_not(None), Obligation.due_on, Obligation.id).limit(NEAREST)).all()
-    meetings = db.session.scalars(
-        select(Appointment).where(Appointment.contractor_id == contractor_id, Appointment.unit_id.in_(units),
-                                  Appointment.status == RecordStatus.ACTIVE, Appointment.starts_at >= utcnow())
-        .order_by(Appointment.starts_at).limit(NEAREST)).all()
+    params = {"contractor_id": contractor_id, "unit_ids": sorted(unit_ids)}
+    connection = flushed_connection()
+    owed = connection.execute(_owed_statement(), params).all()
+    meetings = connection.execute(_meetings_statement(), {**params, "now": utcnow()}).all()
     items = []
     for row in owed:
         due = effective_due(row.kind, row.due_on)
@@ -98,4 +113,4 @@ def nearest_items(contractor_id: int, unit_ids: set[int], today: date) -> list[U
 
 def unit_balance(contractor_id: int, unit_id: int) -> Decimal:
     """The business's balance in the unit: positive is owed, negative an overpayment."""
-    return contractor_balance(contractor_id, unit_id)
+    return balance_in_unit(contractor_id, unit_id)

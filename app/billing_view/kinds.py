@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import ObligationKind, PaymentMethod
@@ -34,3 +36,9 @@ def method_name(method: str) -> str:
     """The payment method's name in the current language."""
     name = METHOD_NAMES.get(method)
     return str(name) if name is not None else method
+
+
+def kind_namer() -> Callable[[str], str]:
+    """`kind_name` for one page: every kind translated once, then looked up (a list names many rows)."""
+    names = {kind: str(name) for kind, name in KIND_NAMES.items()}
+    return lambda kind: names.get(kind, kind)

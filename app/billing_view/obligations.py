@@ -1,7 +1,9 @@
 """A business's obligations for the portal: filters, one page, what is paid and left, late interest.
 
-Set-based: one query for the page (what is paid comes from a correlated sum over
-`ix_allocations_obligation`), one for the count, one for the rates; never a query per row.
+Set-based: one query for the page and the number of matching obligations (what is paid comes
+from a correlated sum over `ix_allocations_obligation`, the number from a window count), one for
+the rates when a unit shows interest; never a query per row. The statements are built once per
+filter shape and process, the values bound on each request.
 """
 
 from __future__ import annotations
@@ -9,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 
+from app.accounts.balance import flushed_connection
 from app.accounts.models import (
     Allocation,
     LateInterestRate,
@@ -23,7 +27,6 @@ from app.accounts.models import (
 )
 from app.billing_view.due_dates import effective_due, is_working_day
 from app.billing_view.interest import RatePeriod, late_interest
-from app.core.extensions import db
 from app.core.money import quantize
 
 PAGE_SIZE = 25
@@ -51,10 +54,14 @@ def overdue_before(today: date) -> date:
     return day
 
 
-def overdue_condition(today: date) -> ColumnElement[bool]:
-    """SQL: the obligation's effective due date has passed (alcohol fees never move)."""
-    return or_(and_(Obligation.kind == ObligationKind.ALCOHOL_LICENCE, Obligation.due_on < today),
-               and_(Obligation.kind != ObligationKind.ALCOHOL_LICENCE, Obligation.due_on < overdue_before(today)))
+def overdue_condition() -> ColumnElement[bool]:
+    """SQL: the obligation's effective due date has passed (alcohol fees never move).
+
+    Binds :today and :overdue_before (`overdue_before(today)`).
+    """
+    return or_(and_(Obligation.kind == ObligationKind.ALCOHOL_LICENCE, Obligation.due_on < bindparam("today")),
+               and_(Obligation.kind != ObligationKind.ALCOHOL_LICENCE,
+                    Obligation.due_on < bindparam("overdue_before")))
 
 
 @dataclass
@@ -103,9 +110,13 @@ class ObligationFilter:
         return chosen
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ObligationRow:
-    """One obligation as listed: its basis, amounts, effective due date and late interest."""
+    """One obligation as listed: its basis, amounts, effective due date and late interest.
+
+    `remaining`, `effective_due`, `is_paid` and `overdue` are worked out once (`listed_row`),
+    not on each use in the template.
+    """
 
     id: int
     unit_id: int
@@ -119,53 +130,110 @@ class ObligationRow:
     amount: Decimal
     paid: Decimal
     interest: Decimal | None  # None: the unit does not show interest
-
-    @property
-    def remaining(self) -> Decimal:
-        """What is still owed (never below zero)."""
-        return max(self.amount - self.paid, Decimal("0.00"))
-
-    @property
-    def effective_due(self) -> date | None:
-        """The day payment is really due (moved off a day off where the law says so)."""
-        return effective_due(self.kind, self.due_on)
-
-    @property
-    def is_paid(self) -> bool:
-        """True when allocations cover the amount."""
-        return self.paid >= self.amount
+    remaining: Decimal  # what is still owed (never below zero)
+    effective_due: date | None  # the day payment is really due (moved off a day off where the law says so)
+    is_paid: bool  # allocations cover the amount
+    overdue: bool  # something is owed after the effective due date
 
 
-def _conditions(contractor_id: int, unit_ids: set[int], chosen: ObligationFilter, today: date, paid):
-    conditions = [Obligation.contractor_id == contractor_id,
-                  Obligation.unit_id.in_(sorted({chosen.unit_id} if chosen.unit_id else unit_ids)),
+ZERO_AMOUNT = Decimal("0.00")
+
+
+def listed_row(row, today: date, with_interest: set[int], rates) -> ObligationRow:
+    """An `ObligationRow` from a page query row (id, unit_id, kind, ..., amount, paid)."""
+    amount, paid_sum = quantize(row.amount), quantize(row.paid)
+    remaining = max(amount - paid_sum, ZERO_AMOUNT)
+    due = effective_due(row.kind, row.due_on)
+    interest = None
+    if row.unit_id in with_interest:
+        interest = interest_for(row.kind, row.due_on, max(amount - paid_sum, Decimal(0)), today, rates)
+    return ObligationRow(row.id, row.unit_id, row.kind, row.description, row.basis, row.document_no, row.period,
+                         row.assessed_on, row.due_on, amount, paid_sum, interest, remaining, due,
+                         paid_sum >= amount, remaining > 0 and due is not None and due < today)
+
+
+def _conditions(*, kind: bool, year: bool, status: str) -> list[ColumnElement[bool]]:
+    """SQL conditions of a filter of this shape; the values are bind parameters (`_parameters`)."""
+    conditions = [Obligation.contractor_id == bindparam("contractor_id"),
+                  Obligation.unit_id.in_(bindparam("unit_ids", expanding=True)),
                   Obligation.status == RecordStatus.ACTIVE]
-    if chosen.kind:
-        conditions.append(Obligation.kind == chosen.kind)
-    if chosen.year:
-        start, end = date(chosen.year, 1, 1), date(chosen.year, 12, 31)
+    if kind:
+        conditions.append(Obligation.kind == bindparam("kind"))
+    if year:
+        start, end = bindparam("year_start"), bindparam("year_end")
         conditions.append(or_(Obligation.due_on.between(start, end),
                               and_(Obligation.due_on.is_(None), Obligation.assessed_on.between(start, end))))
-    if chosen.status == "unpaid":
-        conditions.append(paid < Obligation.amount)
-    elif chosen.status == "paid":
-        conditions.append(paid >= Obligation.amount)
-    elif chosen.status == "overdue":
-        conditions += [paid < Obligation.amount, overdue_condition(today)]
+    if status == "unpaid":
+        conditions.append(paid_column() < Obligation.amount)
+    elif status == "paid":
+        conditions.append(paid_column() >= Obligation.amount)
+    elif status == "overdue":
+        conditions += [paid_column() < Obligation.amount, overdue_condition()]
     return conditions
+
+
+def _parameters(contractor_id: int, unit_ids: set[int], chosen: ObligationFilter, today: date) -> dict:
+    """The bind parameters of `_conditions` for the chosen filter."""
+    params = {"contractor_id": contractor_id,
+              "unit_ids": sorted({chosen.unit_id} if chosen.unit_id else unit_ids)}
+    if chosen.kind:
+        params["kind"] = chosen.kind
+    if chosen.year:
+        params["year_start"], params["year_end"] = date(chosen.year, 1, 1), date(chosen.year, 12, 31)
+    if chosen.status == "overdue":
+        params["today"], params["overdue_before"] = today, overdue_before(today)
+    return params
+
+
+# The statements are built once per filter shape (kind chosen, year chosen, status) and process.
+
+@cache
+def _page_statement(kind: bool, year: bool, status: str) -> Select:
+    """One page (:offset) of the matching obligations with what is paid and how many match."""
+    return (select(Obligation.id, Obligation.unit_id, Obligation.kind, Obligation.description, Obligation.basis,
+                   Obligation.document_no, Obligation.period, Obligation.assessed_on, Obligation.due_on,
+                   Obligation.amount, paid_column().label("paid"), func.count().over().label("total"))
+            .where(*_conditions(kind=kind, year=year, status=status))
+            .order_by(Obligation.due_on.is_not(None), Obligation.due_on, Obligation.id)
+            .limit(PAGE_SIZE).offset(bindparam("offset")))
+
+
+@cache
+def _count_statement(kind: bool, year: bool, status: str) -> Select:
+    """How many obligations match."""
+    return select(func.count()).select_from(Obligation).where(*_conditions(kind=kind, year=year, status=status))
+
+
+@cache
+def _rates_statement() -> Select:
+    return select(LateInterestRate.valid_from, LateInterestRate.annual_rate).order_by(LateInterestRate.valid_from)
+
+
+@cache
+def _interest_units_statement() -> Select:
+    return select(Unit.id).where(Unit.id.in_(bindparam("unit_ids", expanding=True)),
+                                 Unit.late_interest_enabled.is_(True))
+
+
+@cache
+def _years_statement() -> Select:
+    year = func.extract("year", Obligation.due_on)
+    return (select(year).where(Obligation.contractor_id == bindparam("contractor_id"),
+                               Obligation.unit_id.in_(bindparam("unit_ids", expanding=True)),
+                               Obligation.due_on.is_not(None)).group_by(year))
 
 
 def rate_periods() -> list[RatePeriod]:
     """The office's late-interest rates, oldest first."""
-    return [RatePeriod(r.valid_from, r.annual_rate) for r in
-            db.session.scalars(select(LateInterestRate).order_by(LateInterestRate.valid_from))]
+    return [RatePeriod(valid_from, annual_rate)
+            for valid_from, annual_rate in flushed_connection().execute(_rates_statement())]
 
 
 def interest_units(unit_ids: set[int]) -> set[int]:
     """The units among these that show late interest."""
     if not unit_ids:
         return set()
-    return set(db.session.scalars(select(Unit.id).where(Unit.id.in_(unit_ids), Unit.late_interest_enabled.is_(True))))
+    return set(flushed_connection().execute(_interest_units_statement(), {"unit_ids": sorted(unit_ids)}).scalars())
 
 
 def interest_for(kind: str, due_on: date | None, remaining: Decimal, today: date, rates) -> Decimal:
@@ -176,40 +244,34 @@ def interest_for(kind: str, due_on: date | None, remaining: Decimal, today: date
     return late_interest(remaining, due, today, rates)
 
 
-def obligations_page(contractor_id: int, unit_ids: set[int], chosen: ObligationFilter,
-                     today: date) -> tuple[list[ObligationRow], int]:
-    """One page of the business's obligations in the units (undated first, then by due date) and the total."""
+def obligations_page(contractor_id: int, unit_ids: set[int], chosen: ObligationFilter, today: date, *,
+                     interest_unit_ids: set[int] | None = None) -> tuple[list[ObligationRow], int]:
+    """One page of the business's obligations in the units (undated first, then by due date) and the total.
+
+    `interest_unit_ids`: the units among `unit_ids` that show late interest, when the caller
+    already knows them (None: asked of the database).
+    """
     if not unit_ids:
         return [], 0
-    paid = paid_column().label("paid")
-    conditions = _conditions(contractor_id, unit_ids, chosen, today, paid_column())
-    total = db.session.scalar(select(func.count()).select_from(Obligation).where(*conditions)) or 0
-    rows = db.session.execute(
-        select(Obligation.id, Obligation.unit_id, Obligation.kind, Obligation.description, Obligation.basis,
-               Obligation.document_no, Obligation.period, Obligation.assessed_on, Obligation.due_on,
-               Obligation.amount, paid)
-        .where(*conditions)
-        .order_by(Obligation.due_on.is_not(None), Obligation.due_on, Obligation.id)
-        .limit(PAGE_SIZE).offset((chosen.page - 1) * PAGE_SIZE)).all()
-    with_interest = interest_units(unit_ids)
-    rates = rate_periods() if with_interest else []
-    listed = []
-    for row in rows:
-        amount, paid_sum = quantize(row.amount), quantize(row.paid)
-        interest = None
-        if row.unit_id in with_interest:
-            interest = interest_for(row.kind, row.due_on, max(amount - paid_sum, Decimal(0)), today, rates)
-        listed.append(ObligationRow(row.id, row.unit_id, row.kind, row.description, row.basis, row.document_no,
-                                    row.period, row.assessed_on, row.due_on, amount, paid_sum, interest))
-    return listed, total
+    shape = (bool(chosen.kind), bool(chosen.year), chosen.status)
+    params = _parameters(contractor_id, unit_ids, chosen, today)
+    connection = flushed_connection()
+    rows = connection.execute(_page_statement(*shape), {**params, "offset": (chosen.page - 1) * PAGE_SIZE}).all()
+    if rows:
+        total = rows[0].total
+    elif chosen.page > 1:  # past the last page: the window count saw no row
+        total = connection.execute(_count_statement(*shape), params).scalar() or 0
+    else:
+        total = 0
+    with_interest = interest_units(unit_ids) if interest_unit_ids is None else interest_unit_ids & unit_ids
+    rates = rate_periods() if with_interest and rows else []
+    return [listed_row(row, today, with_interest, rates) for row in rows], total
 
 
 def obligation_years(contractor_id: int, unit_ids: set[int]) -> list[int]:
     """The years the business's obligations fall due in (for the year filter), newest first."""
     if not unit_ids:
         return []
-    year = func.extract("year", Obligation.due_on)
-    found = db.session.scalars(select(year).where(
-        Obligation.contractor_id == contractor_id, Obligation.unit_id.in_(sorted(unit_ids)),
-        Obligation.due_on.is_not(None)).group_by(year))
+    found = flushed_connection().execute(
+        _years_statement(), {"contractor_id": contractor_id, "unit_ids": sorted(unit_ids)}).scalars()
     return sorted({int(y) for y in found}, reverse=True)

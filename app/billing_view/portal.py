@@ -17,7 +17,7 @@ from app.billing_view.context import (
     visible_units,
 )
 from app.billing_view.dashboard import nearest_items, step, unit_balance
-from app.billing_view.kinds import kind_name
+from app.billing_view.kinds import kind_name, kind_namer
 from app.billing_view.obligations import (
     PAGE_SIZE,
     STATUSES,
@@ -82,15 +82,17 @@ def dashboard():
 def obligations(contractor_id: int):
     """The business's obligations with filters: basis, amounts, due date, late interest; pay chosen ones."""
     business = contractor_or_404(contractor_id)
-    unit_ids = visible_unit_ids()
+    units = visible_units()
+    unit_ids = {u.id for u in units}
     chosen = ObligationFilter.from_args(request.args, unit_ids)
     today = today_warsaw()
-    rows, total = obligations_page(business.id, unit_ids, chosen, today)
+    rows, total = obligations_page(business.id, unit_ids, chosen, today,
+                                   interest_unit_ids={u.id for u in units if u.late_interest_enabled})
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return render_template(
         "portal/obligations.html", business=business, rows=rows, total=total, chosen=chosen, page=chosen.page,
-        pages=pages, units=visible_units(), units_by_id={u.id: u for u in visible_units()},
-        kinds=list(ObligationKind), kind_name=kind_name, statuses=STATUSES, today=today,
+        pages=pages, units=units, units_by_id={u.id: u for u in units},
+        kinds=list(ObligationKind), kind_name=kind_namer(), statuses=STATUSES, today=today,
         years=obligation_years(business.id, unit_ids), args=request.args.to_dict(),
         any_interest=any(row.interest is not None for row in rows)), (400 if chosen.errors else 200)
 

@@ -1,4 +1,5 @@
-"""Jinja filters and helpers shared by every page: money, Warsaw time, dates, language switch."""
+"""Jinja filters and helpers shared by every page: money, Warsaw time, dates, language switch,
+and a memo of the templates' translations."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from app.core.clock import to_warsaw
 from app.core.money import format_pln
@@ -41,9 +44,47 @@ def _language_context() -> dict:
     }
 
 
+#: Messages a template memo keeps at most (templates name a few hundred; a bound against misuse).
+TRANSLATION_MEMO_SIZE = 10_000
+
+
+def memoised_gettext():
+    """Jinja's `_()`/`gettext()` with Flask-Babel's translation kept per (locale, message, autoescape).
+
+    Does what Flask-Babel's newstyle callables do (translate, Markup when autoescaping, then
+    `% variables`), without looking the catalogue up again on every call: a page calls `_()` a
+    few hundred times. The locale is read on each call, so `force_locale` is respected. Flask-Babel
+    itself loads a locale's catalogue once per process and keeps it; the memo (one per application)
+    is no staler than that. The app uses Flask-Babel's single default domain.
+    """
+    memo: dict[tuple, list] = {}  # [translation, the same formatted without variables]
+
+    @pass_context
+    def gettext(context, string: str, /, **variables):
+        locale = get_locale()
+        autoescape = context.eval_ctx.autoescape
+        key = (locale, string, autoescape)
+        found = memo.get(key) if locale is not None else None
+        if found is None:
+            text = get_translations().ugettext(string)
+            found = [Markup(text) if autoescape else text, None]
+            if locale is not None and len(memo) < TRANSLATION_MEMO_SIZE:
+                memo[key] = found
+        if variables:
+            return found[0] % variables
+        if found[1] is None:  # always a format string ("%%" is "%"), as Jinja's newstyle gettext has it
+            found[1] = found[0] % variables
+        return found[1]
+
+    return gettext
+
+
 def register_filters(app: Flask) -> None:
-    """Make the filters and the language helpers available to every template."""
+    """Make the filters, the language helpers and the memoised `_()` available to every template."""
     app.jinja_env.filters["pln"] = format_pln
     app.jinja_env.filters["instant"] = format_instant
     app.jinja_env.filters["day"] = format_day
     app.context_processor(_language_context)
+    if "gettext" in app.jinja_env.globals:  # Flask-Babel installed its callables (init_app runs first)
+        gettext = memoised_gettext()
+        app.jinja_env.globals.update(gettext=gettext, _=gettext)
