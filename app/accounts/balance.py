@@ -8,9 +8,8 @@ in the contractor's total.
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import cache
 
-from sqlalchemy import Connection, Select, bindparam, func, literal, select, union_all
+from sqlalchemy import Connection, Select, func, literal, select, union_all
 
 from app.accounts.models import Allocation, Obligation, Payment, RecordStatus
 from app.core.extensions import db
@@ -74,28 +73,6 @@ def flushed_connection() -> Connection:
     if session.new or session.dirty or session.deleted:
         session.flush()
     return session.connection()
-
-
-@cache
-def _balance_in_unit_statement() -> Select:
-    """Built once: active obligations minus active payments of :contractor_id in :unit_id."""
-    owed = select(func.coalesce(func.sum(Obligation.amount), 0)).where(
-        Obligation.contractor_id == bindparam("contractor_id"), Obligation.unit_id == bindparam("unit_id"),
-        Obligation.status == RecordStatus.ACTIVE).scalar_subquery()
-    paid = select(func.coalesce(func.sum(Payment.amount), 0)).where(
-        Payment.contractor_id == bindparam("contractor_id"), Payment.unit_id == bindparam("unit_id"),
-        Payment.status == RecordStatus.ACTIVE).scalar_subquery()
-    return select((owed - paid).label("balance"))
-
-
-def balance_in_unit(contractor_id: int, unit_id: int) -> Decimal:
-    """Balance of one contractor in one unit, as `contractor_balance(contractor_id, unit_id)`.
-
-    The same figure from a statement built once per process and two indexed sums, for pages
-    that show it on every request (the portal dashboard).
-    """
-    params = {"contractor_id": contractor_id, "unit_id": unit_id}
-    return quantize(flushed_connection().execute(_balance_in_unit_statement(), params).scalar() or 0)
 
 
 def balances_by_unit(contractor_id: int) -> dict[int | None, Decimal]:

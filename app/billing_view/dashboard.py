@@ -4,8 +4,8 @@ The context is a legal entity (a business the user's link to is confirmed) and a
 those the user consented to; the user steps through both with previous/next arrows. The list of
 nearest events and payments covers ALL consented units of the chosen business: unpaid
 obligations (undated ones such as formal reminder costs first, then by due date, overdue
-included) and appointments to come, five together. A few indexed queries, never one per row;
-the statements are built once per process.
+included) and appointments to come, five together. One statement, built once per process, brings
+the balance and both lists: a few indexed reads, never one per row.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import CompoundSelect, bindparam, cast, func, literal, null, select, union_all
 
-from app.accounts.balance import balance_in_unit, flushed_connection
-from app.accounts.models import Appointment, Obligation, RecordStatus
+from app.accounts.balance import flushed_connection
+from app.accounts.models import Appointment, Obligation, Payment, RecordStatus
 from app.billing_view.due_dates import effective_due
 from app.billing_view.obligations import paid_column
 from app.core.clock import to_warsaw, utcnow
@@ -69,35 +69,58 @@ def _sort_key(item: UpcomingItem) -> tuple:
 
 
 @cache
-def _owed_statement() -> Select:
-    """Built once: the business's first unpaid obligations in :unit_ids (undated first, then by due date)."""
+def _figures_statement() -> CompoundSelect:
+    """Built once: in one round trip, the business's balance in :unit_id ("balance" row), its first
+    unpaid obligations ("owed") and coming appointments ("meeting", from :now) in :unit_ids."""
     paid = paid_column()
-    return (select(Obligation.kind, Obligation.description, Obligation.unit_id, Obligation.due_on,
-                   Obligation.amount, paid.label("paid"))
-            .where(Obligation.contractor_id == bindparam("contractor_id"),
-                   Obligation.unit_id.in_(bindparam("unit_ids", expanding=True)),
+    business, units = bindparam("contractor_id"), bindparam("unit_ids", expanding=True)
+
+    def nothing(column, name: str):  # a typed NULL: every part has the same columns
+        return cast(null(), column.type).label(name)
+
+    owed = (select(literal("owed").label("part"), Obligation.id, Obligation.kind, Obligation.description,
+                   Obligation.unit_id, Obligation.due_on, Obligation.amount, paid.label("paid"),
+                   nothing(Appointment.starts_at, "starts_at"))
+            .where(Obligation.contractor_id == business, Obligation.unit_id.in_(units),
                    Obligation.status == RecordStatus.ACTIVE, paid < Obligation.amount)
-            .order_by(Obligation.due_on.is_not(None), Obligation.due_on, Obligation.id).limit(NEAREST))
+            .order_by(Obligation.due_on.is_not(None), Obligation.due_on, Obligation.id).limit(NEAREST)).subquery()
+    meetings = (select(literal("meeting").label("part"), Appointment.id, nothing(Obligation.kind, "kind"),
+                       Appointment.description, Appointment.unit_id, nothing(Obligation.due_on, "due_on"),
+                       nothing(Obligation.amount, "amount"), nothing(Obligation.amount, "paid"), Appointment.starts_at)
+                .where(Appointment.contractor_id == business, Appointment.unit_id.in_(units),
+                       Appointment.status == RecordStatus.ACTIVE, Appointment.starts_at >= bindparam("now"))
+                .order_by(Appointment.starts_at).limit(NEAREST)).subquery()
+    one_unit = bindparam("unit_id")
+    owed_sum = select(func.coalesce(func.sum(Obligation.amount), 0)).where(
+        Obligation.contractor_id == business, Obligation.unit_id == one_unit,
+        Obligation.status == RecordStatus.ACTIVE).scalar_subquery()
+    paid_sum = select(func.coalesce(func.sum(Payment.amount), 0)).where(
+        Payment.contractor_id == business, Payment.unit_id == one_unit,
+        Payment.status == RecordStatus.ACTIVE).scalar_subquery()
+    balance = select(literal("balance").label("part"), nothing(Obligation.id, "id"), nothing(Obligation.kind, "kind"),
+                     nothing(Obligation.description, "description"), nothing(Obligation.unit_id, "unit_id"),
+                     nothing(Obligation.due_on, "due_on"), (owed_sum - paid_sum).label("amount"),
+                     nothing(Obligation.amount, "paid"), nothing(Appointment.starts_at, "starts_at"))
+    return union_all(select(owed), select(meetings), balance)
 
 
-@cache
-def _meetings_statement() -> Select:
-    """Built once: the business's appointments in :unit_ids from :now on."""
-    return (select(Appointment.description, Appointment.unit_id, Appointment.starts_at)
-            .where(Appointment.contractor_id == bindparam("contractor_id"),
-                   Appointment.unit_id.in_(bindparam("unit_ids", expanding=True)),
-                   Appointment.status == RecordStatus.ACTIVE, Appointment.starts_at >= bindparam("now"))
-            .order_by(Appointment.starts_at).limit(NEAREST))
+@dataclass(frozen=True)
+class DashboardFigures:
+    """What the dashboard shows of the chosen business and unit."""
+
+    balance: Decimal  # in the chosen unit: positive is owed, negative an overpayment
+    items: list[UpcomingItem]  # the five nearest, in all consented units
 
 
-def nearest_items(contractor_id: int, unit_ids: set[int], today: date) -> list[UpcomingItem]:
-    """Up to five unpaid obligations and coming appointments of the business in the units."""
-    if not unit_ids:
-        return []
-    params = {"contractor_id": contractor_id, "unit_ids": sorted(unit_ids)}
-    connection = flushed_connection()
-    owed = connection.execute(_owed_statement(), params).all()
-    meetings = connection.execute(_meetings_statement(), {**params, "now": utcnow()}).all()
+def dashboard_figures(contractor_id: int, unit_id: int, unit_ids: set[int], today: date) -> DashboardFigures:
+    """The balance in `unit_id` (as `contractor_balance`) and up to five unpaid obligations and coming
+    appointments of the business in `unit_ids`, from one statement."""
+    params = {"contractor_id": contractor_id, "unit_id": unit_id, "unit_ids": sorted(unit_ids), "now": utcnow()}
+    rows = flushed_connection().execute(_figures_statement(), params).all()
+    balance = next(quantize(row.amount or 0) for row in rows if row.part == "balance")
+    owed = sorted((row for row in rows if row.part == "owed"),
+                  key=lambda row: (row.due_on is not None, row.due_on or date.min, row.id))
+    meetings = sorted((row for row in rows if row.part == "meeting"), key=lambda row: (row.starts_at, row.id))
     items = []
     for row in owed:
         due = effective_due(row.kind, row.due_on)
@@ -108,9 +131,4 @@ def nearest_items(contractor_id: int, unit_ids: set[int], today: date) -> list[U
         local = to_warsaw(meeting.starts_at)
         items.append(UpcomingItem(kind="appointment", title=meeting.description or "", unit_id=meeting.unit_id,
                                   day=local.date(), starts_at=meeting.starts_at))
-    return sorted(items, key=_sort_key)[:NEAREST]
-
-
-def unit_balance(contractor_id: int, unit_id: int) -> Decimal:
-    """The business's balance in the unit: positive is owed, negative an overpayment."""
-    return balance_in_unit(contractor_id, unit_id)
+    return DashboardFigures(balance, sorted(items, key=_sort_key)[:NEAREST])

@@ -16,7 +16,7 @@ from app.billing_view.context import (
     visible_unit_ids,
     visible_units,
 )
-from app.billing_view.dashboard import nearest_items, step, unit_balance
+from app.billing_view.dashboard import dashboard_figures, step
 from app.billing_view.kinds import kind_name, kind_namer
 from app.billing_view.obligations import (
     PAGE_SIZE,
@@ -66,8 +66,10 @@ def dashboard():
     """Balance of the chosen business in the chosen unit and the five nearest events and payments."""
     business, unit = current_context()
     links = current_links()
-    balance = unit_balance(business.current.id, unit.current.id) if business and unit else None
-    items = nearest_items(business.current.id, visible_unit_ids(), today_warsaw()) if business else []
+    balance, items = None, []
+    if business and unit:  # no unit: nothing consented, so no balance and no items
+        figures = dashboard_figures(business.current.id, unit.current.id, visible_unit_ids(), today_warsaw())
+        balance, items = figures.balance, figures.items
     units_by_id = {u.id: u for u in visible_units()}
     return render_template(
         "portal/dashboard.html", business=business, unit=unit, balance=balance, items=items,

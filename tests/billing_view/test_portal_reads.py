@@ -8,8 +8,9 @@ from decimal import Decimal
 from flask import render_template_string
 from flask_babel import force_locale
 
-from app.accounts.balance import balance_in_unit, contractor_balance
+from app.accounts.balance import contractor_balance
 from app.accounts.models import Allocation, RecordStatus
+from app.billing_view.dashboard import dashboard_figures
 from app.billing_view.kinds import kind_name, kind_namer
 from app.core.clock import today_warsaw
 from tests.billing_view.portal_support import portal_world
@@ -47,7 +48,7 @@ def test_kind_namer_names_as_kind_name_does(app):
         assert namer("XYZ") == "XYZ" and namer("PON") == "Property tax"
 
 
-def test_balance_in_unit_is_the_contractor_balance_in_that_unit(db):
+def test_dashboard_balance_is_the_contractor_balance_in_the_unit(db):
     business, other = create_contractor(), create_contractor()
     town, estate = create_unit(), create_unit()
     create_obligation(contractor=business, unit=town, amount=Decimal("300.00"))
@@ -58,12 +59,18 @@ def test_balance_in_unit_is_the_contractor_balance_in_that_unit(db):
     create_payment(contractor=business, unit=town, amount=Decimal("100.00"))
     create_payment(contractor=business, unit=estate, amount=Decimal("90.00"))
     db.session.commit()
-    assert balance_in_unit(business.id, town.id) == contractor_balance(business.id, town.id) == Decimal("245.10")
-    assert balance_in_unit(business.id, estate.id) == contractor_balance(business.id, estate.id) == Decimal("-20.00")
-    assert balance_in_unit(other.id, estate.id) == Decimal("0.00")
+    today, both = today_warsaw(), {town.id, estate.id}
+
+    def balance(contractor, unit) -> Decimal:
+        return dashboard_figures(contractor.id, unit.id, both, today).balance
+
+    assert balance(business, town) == contractor_balance(business.id, town.id) == Decimal("245.10")
+    assert balance(business, estate) == contractor_balance(business.id, estate.id) == Decimal("-20.00")
+    assert balance(other, estate) == Decimal("0.00")
+    assert len(dashboard_figures(business.id, town.id, both, today).items) == 3  # active, none paid
     # Pending changes count, as with the session's own queries.
     create_payment(contractor=business, unit=town, amount=Decimal("5.10"))
-    assert balance_in_unit(business.id, town.id) == Decimal("240.00")
+    assert balance(business, town) == Decimal("240.00")
 
 
 def test_total_and_pages_are_kept_past_the_last_page_and_with_filters(client, db):
