@@ -44,7 +44,7 @@ def _language_context() -> dict:
     }
 
 
-#: Messages a template memo keeps at most (templates name a few hundred; a bound against misuse).
+#: Messages a locale's memo keeps at most (templates name a few hundred; a bound against misuse).
 TRANSLATION_MEMO_SIZE = 10_000
 
 
@@ -53,22 +53,30 @@ def memoised_gettext():
 
     Does what Flask-Babel's newstyle callables do (translate, Markup when autoescaping, then
     `% variables`), without looking the catalogue up again on every call: a page calls `_()` a
-    few hundred times. The locale is read on each call, so `force_locale` is respected. Flask-Babel
-    itself loads a locale's catalogue once per process and keeps it; the memo (one per application)
-    is no staler than that. The app uses Flask-Babel's single default domain.
+    few hundred times. The active locale is read once per template render (its first `_()`), so a
+    render inside `force_locale` is in that language. Flask-Babel itself loads a locale's catalogue
+    once per process and keeps it; the memo (one per application) is no staler than that. The app
+    uses Flask-Babel's single default domain.
     """
-    memo: dict[tuple, list] = {}  # [translation, the same formatted without variables]
+    memos: dict[str, dict[tuple[str, bool], list]] = {}  # locale -> [translation, formatted without variables]
+
+    def locale_memo() -> dict | None:
+        locale = get_locale()
+        return None if locale is None else memos.setdefault(str(locale), {})
 
     @pass_context
     def gettext(context, string: str, /, **variables):
-        locale = get_locale()
-        autoescape = context.eval_ctx.autoescape
-        key = (locale, string, autoescape)
-        found = memo.get(key) if locale is not None else None
+        eval_ctx = context.eval_ctx  # one per render (shared by its macros)
+        try:
+            memo = eval_ctx.translation_memo
+        except AttributeError:
+            memo = eval_ctx.translation_memo = locale_memo()
+        key = (string, eval_ctx.autoescape)
+        found = memo.get(key) if memo is not None else None
         if found is None:
             text = get_translations().ugettext(string)
-            found = [Markup(text) if autoescape else text, None]
-            if locale is not None and len(memo) < TRANSLATION_MEMO_SIZE:
+            found = [Markup(text) if eval_ctx.autoescape else text, None]
+            if memo is not None and len(memo) < TRANSLATION_MEMO_SIZE:
                 memo[key] = found
         if variables:
             return found[0] % variables
