@@ -13,6 +13,7 @@ from app.accounts.portal_auth import current_links, is_portal_user, portal_login
 from app.billing_view.context import (
     confirmed_contractors,
     contractor_or_404,
+    end_read_transaction,
     visible_unit_ids,
     visible_units,
 )
@@ -71,12 +72,14 @@ def dashboard():
         figures = dashboard_figures(business.current.id, unit.current.id, visible_unit_ids(), today_warsaw())
         balance, items = figures.balance, figures.items
     units_by_id = {u.id: u for u in visible_units()}
-    return render_template(
+    page = render_template(
         "portal/dashboard.html", business=business, unit=unit, balance=balance, items=items,
         units_by_id=units_by_id, kind_name=kind_name, businesses=confirmed_contractors(),
         settings_endpoint=_settings_endpoint(),
         waiting=[link for link in links if link.status == LinkStatus.REQUESTED],
         refused=[link for link in links if link.status == LinkStatus.REJECTED])
+    end_read_transaction()
+    return page
 
 
 @bp.get("/zobowiazania/<int:contractor_id>")
@@ -91,12 +94,14 @@ def obligations(contractor_id: int):
     rows, total = obligations_page(business.id, unit_ids, chosen, today,
                                    interest_unit_ids={u.id for u in units if u.late_interest_enabled})
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    return render_template(
+    page = render_template(
         "portal/obligations.html", business=business, rows=rows, total=total, chosen=chosen, page=chosen.page,
         pages=pages, units=units, units_by_id={u.id: u for u in units},
         kinds=list(ObligationKind), kind_name=kind_namer(), statuses=STATUSES, today=today,
         years=obligation_years(business.id, unit_ids), args=request.args.to_dict(),
-        any_interest=any(row.interest is not None for row in rows)), (400 if chosen.errors else 200)
+        any_interest=any(row.interest is not None for row in rows))
+    end_read_transaction()
+    return page, (400 if chosen.errors else 200)
 
 
 def _navigation() -> dict | None:

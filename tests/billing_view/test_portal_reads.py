@@ -93,3 +93,15 @@ def test_total_and_pages_are_kept_past_the_last_page_and_with_filters(client, db
     assert "1 obligation" in client.get(url + "&status=paid").get_data(as_text=True)
     assert "9 obligations" in client.get(url + "&kind=UW").get_data(as_text=True)
     assert "0 obligations" in client.get(url + "&kind=KU").get_data(as_text=True)
+
+
+def test_the_dashboard_and_the_list_end_their_read_transaction(client, db):
+    # Ended with COMMIT by the view (nothing written), not left for the teardown's ROLLBACK, which
+    # makes psycopg forget its prepared statements.
+    world = portal_world(client, db)
+    create_obligation(contractor=world.businesses[0], unit=world.units[0], description="Rata", amount=Decimal("12.00"))
+    db.session.commit()
+    for url in ("/portal/", f"/portal/zobowiazania/{world.businesses[0].id}"):
+        response = client.get(url + "?lang=en")
+        assert response.status_code == 200 and "Rata" in response.get_data(as_text=True)
+        assert not db.session().in_transaction()
