@@ -7,8 +7,10 @@ A scratch PostgreSQL database is built by the Alembic migrations and filled in S
 (`generate_series`): three office units, businesses with obligations of every kind over five
 years, two thirds of the past ones paid (payments and allocations), appointments; `USERS` portal
 users, each with confirmed links to one or two of the heaviest businesses (`HEAVY` obligations
-each, in every unit) and consent for every unit. gunicorn serves the application; every user
-signs in once through the real sign-in form, then `wrk` keeps `CONNECTIONS` connections busy for
+each, in every unit) and consent for every unit. gunicorn serves the application (`WORKERS` 4
+processes x `THREADS` 2 threads: on 2 cores more threads only contend for the GIL); every user
+signs in once through the real sign-in form and, as a browser does, follows the redirect to the
+dashboard (which remembers the chosen business in the session cookie), then `wrk` keeps `CONNECTIONS` connections busy for
 `DURATION` seconds per page, each request as the next user, in two modes: 32 users who each
 wait `THINK` ms (80) between an answer and their next request, and 32 connections without a
 pause (the most the server answers). The pages:
@@ -185,6 +187,10 @@ def sign_in(base: str, email: str) -> str:
                           data={"csrf_token": token.group(1), "email": email, "password": PASSWORD})
     if answer.status_code != 302:
         raise SystemExit(f"signing in as {email} failed: HTTP {answer.status_code}")
+    # As a browser does: follow the redirect to the dashboard and keep the cookie it sets (the
+    # remembered business and unit); wrk sends a fixed cookie and never takes a new one.
+    session.get(base + answer.headers["Location"] if answer.headers["Location"].startswith("/")
+                else answer.headers["Location"], timeout=30)
     return "; ".join(f"{name}={value}" for name, value in session.cookies.items())
 
 
@@ -290,7 +296,7 @@ def main() -> None:
                         help="ms each user waits between an answer and its next request (80)")
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", 4)))
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("THREADS", 4)))
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("THREADS", 2)))
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--p95-target", type=float, default=50.0)
     parser.add_argument("--rps-target", type=int, default=300)
