@@ -131,9 +131,10 @@ def match_entry(entry: Entry, virtual_units: list[Unit], statement_unit_id: int 
     return Match(contractor_id, statement_unit_id, strongest, named.get(contractor_id, []))
 
 
-def _book(line: StatementLine, contractor_id: int, unit_id: int | None, named: list[int]) -> None:
-    """Book a credit line as the contractor's payment, allocated as `allocation_for` suggests."""
-    allocations = oldest_first(contractor_id, line.amount, unit_id, first=named)
+def _book(line: StatementLine, contractor_id: int, unit_id: int | None, named: list[int],
+          allocate: bool = True) -> None:
+    """Book a credit line as the contractor's payment: the named obligations first, then the oldest."""
+    allocations = oldest_first(contractor_id, line.amount, unit_id, first=named) if allocate else {}
     payment = book_payment(contractor_id=contractor_id, amount=line.amount, paid_on=line.booked_on,
                            method=PaymentMethod.TRANSFER, source="statement", unit_id=unit_id,
                            description=(line.title or line.counterparty_name or "")[:255] or None,
@@ -265,18 +266,11 @@ def assign_line(line_id: int, contractor_id: int, *, unit_id: int | None = None,
     line = _claim(line_id, LineStatus.BOOKED, resolved_by)
     line.matched_by = "staff"
     _evidence, named = _contractors_named(line.title or "", unit_id)
-    allocations = (oldest_first(contractor_id, line.amount, unit_id, first=named.get(contractor_id, []))
-                   if allocate else {})
-    payment = book_payment(contractor_id=contractor_id, amount=line.amount, paid_on=line.booked_on,
-                           method=PaymentMethod.TRANSFER, source="statement", unit_id=unit_id,
-                           description=(line.title or line.counterparty_name or "")[:255] or None,
-                           allocations=allocations)
-    line.payment_id = payment.id
-    line.contractor_id = contractor_id
+    _book(line, contractor_id, unit_id, named.get(contractor_id, []), allocate=allocate)
     _count(line.statement)
     audit.record("finance.statement_line_assigned", actor_type="staff", actor_label=resolved_by,
                  target=f"statement_line:{line.id}", contractor=contractor.legacy_id,
-                 amount=str(line.amount), payment_id=payment.id)
+                 amount=str(line.amount), payment_id=line.payment_id)
     return line
 
 
