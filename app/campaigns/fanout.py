@@ -1,10 +1,11 @@
 """Starting a campaign: freeze its audience, create its messages in chunks, finish when all are settled.
 
-`start` freezes the audience in the same transaction that moves the campaign to `sending`.
+`start` freezes the audience in the same transaction that moves the campaign to `sending`, and
+splits a large one into lanes (contiguous ranges of members) that workers fan out side by side.
 `fan_out` then takes members that have no message of this campaign yet, in chunks, each in its
-own transaction under the campaign's row lock (so a pause or cancel never meets half a chunk),
-and hands each chunk's messages to the outbox, which queues them once it commits: sending starts
-with the first chunk. Progress is the messages themselves (unique keys per member and channel),
+own transaction under a shared lock of the campaign's row (so a pause or cancel never meets half
+a chunk), and hands each chunk's messages to the outbox, which queues them once it commits:
+sending starts with the first chunk. Progress is the messages themselves (unique keys per member and channel),
 so a crashed or repeated fan-out resumes without gaps or repeats.
 """
 
@@ -26,7 +27,7 @@ from app.audiences.rules import RuleError
 from app.audiences.snapshot import freeze
 from app.campaigns.content import UNSUBSCRIBE_SLOT, CompiledContent, ContentError, compile_content
 from app.campaigns.links import unsubscribe_link
-from app.campaigns.models import Campaign, CampaignStatus, ChannelMode, origin_of
+from app.campaigns.models import Campaign, CampaignStatus, ChannelMode, FanOutLane, origin_of
 from app.campaigns.placeholders import contexts_for
 from app.campaigns.targeting import AudienceMissing, audience_of, unit_name
 from app.channels.models import ChannelPolicy, Message, MessageStatus, OptOut, Purpose
@@ -46,24 +47,39 @@ OPTED_OUT = "the recipient opted out"
 CATEGORY_OFF = "the recipient does not want this category on this channel"
 
 
-def _locked(campaign_id: int) -> Campaign | None:
+def _locked(campaign_id: int, *, shared: bool = False) -> Campaign | None:
+    """The campaign, its row locked: shared by fan-out lanes, exclusive for a change of its state."""
     query = select(Campaign).where(Campaign.id == campaign_id).execution_options(populate_existing=True)
     if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
+        query = query.with_for_update(read=shared)
     return db.session.scalars(query).first()
 
 
 def start(campaign_id: int) -> bool:
-    """Move a due scheduled campaign to `sending` with its audience frozen, then fan it out."""
+    """Move a due scheduled campaign to `sending` with its audience frozen, then fan it out.
+
+    The first lane is fanned out here; the others are handed to workers of their own.
+    """
     if not _begin(campaign_id):
         return False
-    fan_out(campaign_id)
+    lanes = list(db.session.scalars(
+        select(FanOutLane.lane).where(FanOutLane.campaign_id == campaign_id).order_by(FanOutLane.lane)))
+    db.session.commit()
+    if not lanes:
+        fan_out(campaign_id)
+        return True
+    from app.campaigns.tasks import enqueue_lane
+
+    urgent = db.session.get(Campaign, campaign_id).urgent
+    for lane in lanes[1:]:
+        enqueue_lane(campaign_id, lane, urgent=urgent)
+    fan_out(campaign_id, lane=lanes[0])
     return True
 
 
 @transactional
 def _begin(campaign_id: int) -> bool:
-    """In one transaction: take the campaign, freeze its audience, mark it `sending`."""
+    """In one transaction: take the campaign, freeze its audience, split it into lanes, mark it `sending`."""
     campaign = _locked(campaign_id)
     now = utcnow()
     if campaign is None or campaign.status != CampaignStatus.SCHEDULED:
@@ -82,9 +98,24 @@ def _begin(campaign_id: int) -> bool:
     campaign.snapshot_id = snapshot.id
     campaign.status = CampaignStatus.SENDING
     campaign.started_at = now
+    lanes = _split(campaign.id, snapshot.id, snapshot.members)
     audit.record("campaign.started", target=origin_of(campaign.id), members=snapshot.members,
-                 recipients=snapshot.recipients)
+                 recipients=snapshot.recipients, lanes=lanes)
     return True
+
+
+def _split(campaign_id: int, snapshot_id: int, members: int) -> int:
+    """Write the lanes of a large audience (contiguous ranges of members); returns how many."""
+    config = current_app.config
+    count = min(config["CAMPAIGN_LANES"], members // max(config["CAMPAIGN_LANE_MEMBERS"], 1))
+    if count < 2:
+        return 1
+    ids = list(db.session.scalars(
+        select(SM.c.contractor_id).where(SM.c.snapshot_id == snapshot_id).order_by(SM.c.contractor_id)))
+    for lane in range(count):
+        first, last = ids[lane * len(ids) // count], ids[(lane + 1) * len(ids) // count - 1]
+        db.session.add(FanOutLane(campaign_id=campaign_id, lane=lane, first_member=first, last_member=last))
+    return count
 
 
 @transactional
@@ -97,32 +128,49 @@ def _give_up(campaign: Campaign, reason: str) -> None:
     log.warning("campaign %s could not start: %s", campaign.id, reason)
 
 
-def fan_out(campaign_id: int, chunk: int | None = None) -> int:
-    """Create the messages of members that have none yet, chunk by chunk; returns how many were made."""
+def fan_out(campaign_id: int, chunk: int | None = None, *, lane: int | None = None) -> int:
+    """Create the messages of members that have none yet, chunk by chunk; returns how many were made.
+
+    With `lane`, only that lane's members; without, every member (a resumed or stalled fan-out),
+    and every lane is then done.
+    """
     chunk = chunk or current_app.config.get("CAMPAIGN_CHUNK", 2000)
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None or campaign.snapshot_id is None:
         return 0
+    first, last = 0, None
+    if lane is not None:
+        row = db.session.get(FanOutLane, (campaign_id, lane))
+        if row is None or row.done_at is not None:
+            db.session.rollback()
+            return 0
+        first, last = row.first_member, row.last_member
     try:
         compiled = compile_content(campaign, unit_name(campaign))
     except ContentError as error:
         _give_up(campaign, str(error))
         return 0
     db.session.commit()
-    made, after = 0, 0
+    made, after = 0, first - 1
     while True:
-        campaign = _locked(campaign_id)
+        # Shared: lanes go on side by side; a pause or cancel waits for the chunk to be whole.
+        campaign = _locked(campaign_id, shared=True)
         if campaign is None or campaign.status != CampaignStatus.SENDING or campaign.fanned_out_at:
             db.session.rollback()
             return made
-        candidates = list(db.session.scalars(
-            select(SM.c.contractor_id)
-            .where(SM.c.snapshot_id == campaign.snapshot_id, SM.c.contractor_id > after)
-            .order_by(SM.c.contractor_id).limit(chunk)))
+        query = (select(SM.c.contractor_id)
+                 .where(SM.c.snapshot_id == campaign.snapshot_id, SM.c.contractor_id > after)
+                 .order_by(SM.c.contractor_id).limit(chunk))
+        if last is not None:
+            query = query.where(SM.c.contractor_id <= last)
+        candidates = list(db.session.scalars(query))
         if not candidates:
-            campaign.fanned_out_at = utcnow()
+            lanes = update(FanOutLane).where(FanOutLane.campaign_id == campaign_id, FanOutLane.done_at.is_(None))
+            if lane is not None:
+                lanes = lanes.where(FanOutLane.lane == lane)
+            db.session.execute(lanes.values(done_at=utcnow()))
             db.session.commit()
-            settle(campaign_id)
+            _complete(campaign_id)
             return made
         after = candidates[-1]
         done = _with_messages(campaign_id, candidates)
@@ -132,6 +180,20 @@ def fan_out(campaign_id: int, chunk: int | None = None) -> int:
             create_messages(items, checked_addresses=True)
             made += len(items)
         db.session.commit()
+
+
+def _complete(campaign_id: int) -> bool:
+    """Mark the campaign fanned out when none of its lanes is left, and settle it."""
+    campaign = _locked(campaign_id)
+    pending = db.session.scalar(select(func.count()).select_from(FanOutLane).where(
+        FanOutLane.campaign_id == campaign_id, FanOutLane.done_at.is_(None)))
+    if campaign is None or campaign.status != CampaignStatus.SENDING or campaign.fanned_out_at or pending:
+        db.session.rollback()
+        return False
+    campaign.fanned_out_at = utcnow()
+    db.session.commit()
+    settle(campaign_id)
+    return True
 
 
 def _with_messages(campaign_id: int, members: list[int]) -> set[int]:

@@ -149,6 +149,22 @@ class Campaign(_Content, Base):
         return f"#{self.id} {self.name}"
 
 
+class FanOutLane(Base):
+    """A contiguous range of a started campaign's members whose messages one worker creates.
+
+    A large audience is split into lanes that workers fan out side by side; the campaign is
+    fanned out once every lane is done (or a fan-out over all members finished).
+    """
+
+    __tablename__ = "campaign_fanout_lanes"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    lane: Mapped[int] = mapped_column(primary_key=True)
+    first_member: Mapped[int]  # contractor ids, both ends included
+    last_member: Mapped[int]
+    done_at: Mapped[datetime | None]
+
+
 def origin_of(campaign_id: int) -> str:
     """The outbox origin of a campaign's messages."""
     return f"campaign:{campaign_id}"

@@ -50,6 +50,29 @@ def fan_out_urgent(campaign_id: int) -> None:
     run(campaign_id)
 
 
+@dramatiq.actor(actor_name="campaigns.fan_out_lane", queue_name=QUEUE_DEFAULT, max_retries=3,
+                time_limit=LONG, priority=NORMAL_PRIORITY)
+def fan_out_lane(campaign_id: int, lane: int) -> None:
+    """Create the messages of one lane of a started campaign's members."""
+    from app.campaigns.fanout import fan_out as run
+
+    run(campaign_id, lane=lane)
+
+
+@dramatiq.actor(actor_name="campaigns.fan_out_lane_urgent", queue_name=QUEUE_URGENT, max_retries=3,
+                time_limit=LONG, priority=0)
+def fan_out_lane_urgent(campaign_id: int, lane: int) -> None:
+    """Create the messages of one lane of a started urgent campaign."""
+    from app.campaigns.fanout import fan_out as run
+
+    run(campaign_id, lane=lane)
+
+
+def enqueue_lane(campaign_id: int, lane: int, *, urgent: bool) -> None:
+    """Hand one lane of a campaign's fan-out to a worker."""
+    (fan_out_lane_urgent if urgent else fan_out_lane).send(campaign_id, lane)
+
+
 @dramatiq.actor(actor_name="campaigns.tend", queue_name=QUEUE_DEFAULT, max_retries=0)
 def tend() -> None:
     """Start due campaigns, restart stalled fan-outs, finish campaigns whose messages are settled."""

@@ -18,7 +18,7 @@ from sqlalchemy import case, func, select, update
 from app.accounts.contacts import ContactError, normalise_email
 from app.accounts.models import ContactPoint
 from app.channels.inbound import receive_sms
-from app.channels.models import FINAL_STATUSES, Message, MessageStatus, ProviderEvent
+from app.channels.models import FINAL_STATUSES, Message, MessageStatus, ProviderEvent, status_among
 from app.channels.optouts import opt_out
 from app.core.clock import utcnow
 from app.core.db import after_commit, insert_ignoring_duplicates, transactional
@@ -157,7 +157,7 @@ def record_delivery(
     statement = update(Message).where(Message.id == message_id)
     if status == MessageStatus.SENT:
         statement = statement.where(
-            Message.status.in_((MessageStatus.CREATED, MessageStatus.SENDING))
+            status_among(MessageStatus.CREATED, MessageStatus.SENDING)
         ).values(status=MessageStatus.SENT, sent_at=func.coalesce(Message.sent_at, at))
     else:
         values: dict[str, Any] = {"status": status, "finished_at": at}

@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import select, text, update
 
 from app.accounts.contacts import ContactError, normalise_email, normalise_phone
-from app.channels.models import ChannelPolicy, Message, MessageStatus
+from app.channels.models import ChannelPolicy, Message, MessageStatus, status_among
 from app.channels.numbers import refusal_reason
 from app.channels.quiet_hours import QuietHours
 from app.channels.registry import number_policy
@@ -212,7 +212,7 @@ def queue_due(ids: Sequence[int]) -> int:
                 update(Message)
                 .where(
                     among(Message.id, chunk),
-                    Message.status == MessageStatus.CREATED,
+                    status_among(MessageStatus.CREATED),
                     (Message.send_after.is_(None)) | (Message.send_after <= now),
                 )
                 .values(queued_at=now)

@@ -19,7 +19,7 @@ from functools import lru_cache
 from flask import current_app
 from sqlalchemy import and_, bindparam, exists, or_, select, text, update
 
-from app.channels.models import ChannelPolicy, Message, MessageStatus, OptOut, Purpose
+from app.channels.models import ChannelPolicy, Message, MessageStatus, OptOut, Purpose, status_among
 from app.channels.outbox import policies_for, quiet_hours
 from app.channels.providers import Outcome, OutcomeUnknown, Outgoing, ProviderUnavailable, Request
 from app.channels.ratelimit import acquire, bucket_for
@@ -94,7 +94,7 @@ def _wait_for_morning(ids: list[int], release) -> None:
     """In quiet hours, move non-urgent waiting messages to the end of them."""
     db.session.execute(
         update(Message)
-        .where(among(Message.id, ids), Message.status == MessageStatus.CREATED, Message.urgent.is_(False))
+        .where(among(Message.id, ids), status_among(MessageStatus.CREATED), Message.urgent.is_(False))
         .values(send_after=release, queued_at=None)
         .execution_options(synchronize_session=False)
     )
@@ -103,7 +103,7 @@ def _wait_for_morning(ids: list[int], release) -> None:
 
 def _withhold(ids: list[int], now) -> None:
     """Settle waiting messages the claim left: expire the late ones, cancel the opted-out ones."""
-    waiting = and_(among(Message.id, ids), Message.status == MessageStatus.CREATED)
+    waiting = and_(among(Message.id, ids), status_among(MessageStatus.CREATED))
     session = db.session
     session.execute(
         update(Message)
@@ -124,7 +124,7 @@ def _sendable(ids: Sequence[int], now):
     """Messages among ids that may go now: waiting, due, not expired, not blocked by an opt-out."""
     return and_(
         among(Message.id, ids),
-        Message.status == MessageStatus.CREATED,
+        status_among(MessageStatus.CREATED),
         or_(Message.send_after.is_(None), Message.send_after <= now),
         or_(Message.expires_at.is_(None), Message.expires_at > now),
         ~_blocked_by_opt_out(),
@@ -250,7 +250,7 @@ def _record(outcomes: list[Outcome], provider: str, result: BatchResult) -> None
     if failed:
         statement = (
             update(table)
-            .where(table.c.id == bindparam("b_id"), table.c.status == MessageStatus.SENDING)
+            .where(table.c.id == bindparam("b_id"), status_among(MessageStatus.SENDING))
             .values(status=MessageStatus.FAILED, provider=provider, error=bindparam("b_error"), finished_at=now)
         )
         db.session.execute(statement, [{"b_id": o.message_id, "b_error": (o.error or "")[:500]} for o in failed])
@@ -269,7 +269,7 @@ def _record_sent(sent: list[Outcome], provider: str, now) -> None:
                 " parts = v.parts, cost = v.cost, error = v.error, sent_at = :now"
                 " FROM unnest(CAST(:ids AS bigint[]), CAST(:refs AS text[]), CAST(:parts AS int[]),"
                 " CAST(:costs AS numeric[]), CAST(:errors AS text[])) AS v(id, ref, parts, cost, error)"
-                " WHERE m.id = v.id AND m.status = 'sending'"
+                " WHERE m.id = v.id AND (m.status = 'sending') IS TRUE"  # see status_among
             ),
             {
                 "provider": provider, "now": now,
@@ -282,7 +282,7 @@ def _record_sent(sent: list[Outcome], provider: str, now) -> None:
     table = Message.__table__
     statement = (
         update(table)
-        .where(table.c.id == bindparam("b_id"), table.c.status == MessageStatus.SENDING)
+        .where(table.c.id == bindparam("b_id"), status_among(MessageStatus.SENDING))
         .values(
             status=MessageStatus.SENT, provider=provider, provider_ref=bindparam("b_ref"),
             parts=bindparam("b_parts"), cost=bindparam("b_cost"), error=bindparam("b_error"), sent_at=now,
@@ -312,13 +312,13 @@ def _defer(ids: list[int], reason: str, retry_after: float | None, result: Batch
     if exhausted:
         db.session.execute(
             update(Message)
-            .where(among(Message.id, exhausted), Message.status == MessageStatus.SENDING)
+            .where(among(Message.id, exhausted), status_among(MessageStatus.SENDING))
             .values(status=MessageStatus.FAILED, finished_at=now, error=f"gave up after retries: {reason}"[:500])
         )
     if again:
         db.session.execute(
             update(Message)
-            .where(among(Message.id, again), Message.status == MessageStatus.SENDING)
+            .where(among(Message.id, again), status_among(MessageStatus.SENDING))
             .values(status=MessageStatus.CREATED, send_after=now + timedelta(seconds=delay),
                     error=f"will retry: {reason}"[:500], queued_at=now)
         )
@@ -336,7 +336,7 @@ def _postpone(ids: list[int], reason: str, result: BatchResult, delay: float | N
     delay = delay or current_app.config["RETRY_BASE_SECONDS"]
     db.session.execute(
         update(Message)
-        .where(among(Message.id, ids), Message.status == MessageStatus.CREATED)
+        .where(among(Message.id, ids), status_among(MessageStatus.CREATED))
         .values(send_after=utcnow() + timedelta(seconds=delay), error=f"will retry: {reason}"[:500])
         .execution_options(synchronize_session=False)
     )
@@ -349,7 +349,7 @@ def _postpone(ids: list[int], reason: str, result: BatchResult, delay: float | N
 def _mark_unknown(ids: list[int], reason: str, provider: str) -> None:
     db.session.execute(
         update(Message)
-        .where(among(Message.id, ids), Message.status == MessageStatus.SENDING)
+        .where(among(Message.id, ids), status_among(MessageStatus.SENDING))
         .values(provider=provider, error=f"outcome unknown: {reason}"[:500])
     )
     db.session.commit()

@@ -51,9 +51,12 @@ class SmsSize:
         return max(self.capacity - self.units, 0)
 
 
+GSM7_ALL = GSM7_BASIC | GSM7_EXTENSION
+
+
 def is_gsm7(text: str) -> bool:
     """True when every character is in the GSM-7 basic or extension table."""
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
+    return GSM7_ALL.issuperset(text)
 
 
 def _unit_lengths(text: str, encoding: str) -> list[int]:
@@ -62,17 +65,23 @@ def _unit_lengths(text: str, encoding: str) -> list[int]:
     return [2 if ord(ch) > 0xFFFF else 1 for ch in text]
 
 
+def _units(text: str, encoding: str) -> int:
+    """The text's length in septets (GSM-7) or UTF-16 code units (UCS-2)."""
+    if encoding == GSM7:
+        return len(text) + sum(text.count(ch) for ch in GSM7_EXTENSION.intersection(text))
+    return len(text.encode("utf-16-le")) // 2
+
+
 def measure(text: str) -> SmsSize:
     """The encoding, length and part count of a text, exactly as a handset would split it."""
     encoding = GSM7 if is_gsm7(text) else UCS2
-    lengths = _unit_lengths(text, encoding)
-    units = sum(lengths)
+    units = _units(text, encoding)
     if units == 0:
         return SmsSize(encoding, 0, 0)
     if units <= SINGLE[encoding]:
         return SmsSize(encoding, units, 1)
     per_part, parts, used = PER_PART[encoding], 1, 0
-    for length in lengths:  # an escape pair or surrogate pair stays within one part
+    for length in _unit_lengths(text, encoding):  # an escape pair or surrogate pair stays within one part
         if used + length > per_part:
             parts, used = parts + 1, 0
         used += length

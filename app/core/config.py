@@ -86,6 +86,10 @@ class Config:
     STUCK_SENDING_SECONDS = int(os.environ.get("STUCK_SENDING_SECONDS", "900"))
     # Members whose messages a campaign's fan-out creates per transaction.
     CAMPAIGN_CHUNK = int(os.environ.get("CAMPAIGN_CHUNK", "2000"))
+    # Lanes a large campaign's fan-out is split into, each run by a worker of its own, and the
+    # fewest members a lane gets (a smaller audience is fanned out by one worker).
+    CAMPAIGN_LANES = int(os.environ.get("CAMPAIGN_LANES", "2"))
+    CAMPAIGN_LANE_MEMBERS = int(os.environ.get("CAMPAIGN_LANE_MEMBERS", "10000"))
     # Bounces, drops and spam reports after which an email address is no longer used.
     EMAIL_FAILURES_BEFORE_UNUSABLE = int(os.environ.get("EMAIL_FAILURES_BEFORE_UNUSABLE", "1"))
     # --- Online payments: `sandbox` (a built-in page plays the bank) or `przelewy24` ---

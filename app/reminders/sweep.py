@@ -34,7 +34,7 @@ from app.accounts.models import (
     RecordStatus,
     Unit,
 )
-from app.channels.models import Message, MessageStatus, OptOut, Purpose
+from app.channels.models import Message, MessageStatus, OptOut, Purpose, status_among
 from app.channels.outbox import NewMessage, create_messages
 from app.core import audit
 from app.core.clock import WARSAW, as_utc, utcnow
@@ -262,7 +262,7 @@ def cancel_paid(now: datetime | None = None) -> int:
     if not settled:
         return 0
     result = db.session.execute(
-        update(Message).where(among(Message.idempotency_key, settled), Message.status == MessageStatus.CREATED)
+        update(Message).where(among(Message.idempotency_key, settled), status_among(MessageStatus.CREATED))
         .values(status=MessageStatus.CANCELLED, finished_at=now, error="paid before the reminder was sent")
         .execution_options(synchronize_session=False))
     return result.rowcount or 0

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.accounts.models import CategoryPreference
 from app.campaigns import fanout, workflow
-from app.campaigns.models import CampaignStatus
+from app.campaigns.models import Campaign, CampaignStatus, FanOutLane
 from app.campaigns.results import results
 from app.channels.models import ChannelPolicy, Message, OptOut
 from tests.campaigns.conftest import messages_of
@@ -36,6 +36,51 @@ def test_every_reachable_recipient_gets_one_message_per_channel(db, town):
     sent = messages_of(db, campaign.id)
     assert set(sent) == REACHABLE_SMS | REACHABLE_EMAIL
     assert sent["+48600100201"].body == "Festyn w sobotę, Warsztat „Auto” & Syn!"
+
+
+def test_a_large_audience_is_fanned_out_in_lanes_by_workers_side_by_side(app, db, town, stub_worker):
+    app.config.update(CAMPAIGN_LANES=2, CAMPAIGN_LANE_MEMBERS=1)
+    campaign = approved(town)
+    assert fanout.start(campaign.id)  # the first lane here, the second by the worker
+    stub_worker.join()
+    db.session.expire_all()
+    lanes = db.session.scalars(select(FanOutLane).where(FanOutLane.campaign_id == campaign.id)
+                               .order_by(FanOutLane.lane)).all()
+    assert len(lanes) == 2 and all(lane.done_at is not None for lane in lanes)
+    assert lanes[0].last_member < lanes[1].first_member
+    assert set(messages_of(db, campaign.id)) == REACHABLE_SMS | REACHABLE_EMAIL
+    assert db.session.scalar(select(func.count()).select_from(Message).where(
+        Message.origin == f"campaign:{campaign.id}")) == 6
+    assert db.session.get(Campaign, campaign.id).fanned_out_at is not None
+
+
+def test_a_campaign_is_not_fanned_out_while_a_lane_is_left(app, db, town):
+    app.config.update(CAMPAIGN_LANES=2, CAMPAIGN_LANE_MEMBERS=1)
+    campaign = approved(town)
+    assert fanout._begin(campaign.id)
+    fanout.fan_out(campaign.id, lane=1)
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign.id).fanned_out_at is None
+    made_by_lane_1 = set(messages_of(db, campaign.id))
+    assert made_by_lane_1 and made_by_lane_1 < REACHABLE_SMS | REACHABLE_EMAIL
+    assert fanout.fan_out(campaign.id, lane=1) == 0  # a lane done is not done again
+    fanout.fan_out(campaign.id, lane=0)
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign.id).fanned_out_at is not None
+    assert set(messages_of(db, campaign.id)) == REACHABLE_SMS | REACHABLE_EMAIL
+
+
+def test_a_fan_out_over_every_member_finishes_the_lanes_left(app, db, town):
+    app.config.update(CAMPAIGN_LANES=2, CAMPAIGN_LANE_MEMBERS=1)
+    campaign = approved(town)
+    assert fanout._begin(campaign.id)
+    fanout.fan_out(campaign.id)  # a stalled or resumed fan-out goes over every member
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign.id).fanned_out_at is not None
+    assert all(lane.done_at is not None for lane in db.session.scalars(select(FanOutLane)))
+    assert fanout.fan_out(campaign.id, lane=0) == 0
+    assert db.session.scalar(select(func.count()).select_from(Message).where(
+        Message.origin == f"campaign:{campaign.id}")) == 6
 
 
 def test_a_repeated_start_or_fan_out_creates_nothing_twice(db, town):

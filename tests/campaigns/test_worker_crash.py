@@ -112,7 +112,8 @@ def _environment(database_url: str, smsapi: FakeSmsapi, sendgrid: FakeSendgrid, 
            "SMSAPI_TOKEN": smsapi.token, "SMSAPI_URL": smsapi.url, "SMSAPI_RATE": "1000",
            "SENDGRID_API_KEY": sendgrid.api_key, "SENDGRID_URL": sendgrid.url, "SENDGRID_RATE": "1000",
            "QUIET_HOURS": "00:00-00:00", "SMSAPI_BATCH": "6", "SENDGRID_BATCH": "6", "MESSAGE_BATCH": "12",
-           "CAMPAIGN_CHUNK": "8", "STALE_QUEUED_SECONDS": str(THRESHOLD),
+           "CAMPAIGN_CHUNK": "8", "CAMPAIGN_LANES": "3", "CAMPAIGN_LANE_MEMBERS": "10",
+           "STALE_QUEUED_SECONDS": str(THRESHOLD),
            "STUCK_SENDING_SECONDS": str(THRESHOLD), "STALL_SECONDS": str(THRESHOLD)}
     if _redis():
         env["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
@@ -275,6 +276,7 @@ def _clean_broker() -> None:
 
 def test_killing_the_worker_mid_campaign_changes_nothing_recipients_get(app, db, database_url, tmp_path):
     app.config.update(STALE_QUEUED_SECONDS=THRESHOLD, STUCK_SENDING_SECONDS=THRESHOLD, CAMPAIGN_CHUNK=8,
+                      CAMPAIGN_LANES=3, CAMPAIGN_LANE_MEMBERS=10,
                       MESSAGE_BATCH=12, SMSAPI_BATCH=6, SENDGRID_BATCH=6, SMSAPI_RATE=1000.0,
                       SENDGRID_RATE=1000.0)
     _clean_broker()
