@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app
@@ -79,8 +80,17 @@ def digest(content: Any) -> str:
 
 def text_to_html(text: str, link_marks: frozenset[str] = frozenset()) -> str:
     """Plain text as HTML paragraphs, web addresses (and the `link_marks` sentinels) made links."""
-    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
-    return "\n".join(f"<p>{_linked(p, link_marks).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+    paragraphs = [p for p in _PARAGRAPH_BREAK.split(text.strip()) if p.strip()]
+    return "\n".join(_paragraph_html(p, link_marks) for p in paragraphs)
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+@lru_cache(maxsize=1024)
+def _paragraph_html(paragraph: str, link_marks: frozenset[str]) -> str:
+    """One paragraph as HTML; remembered, as most of a campaign's paragraphs are the same for all."""
+    return f"<p>{_linked(paragraph, link_marks).replace(chr(10), '<br>')}</p>"
 
 
 def _linked(text: str, link_marks: frozenset[str]) -> str:
