@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models.contractors import Contractor, RecordStatus
@@ -77,6 +77,9 @@ class Payment(Base):
     __table_args__ = (
         Index("ix_payments_contractor_unit", "contractor_id", "unit_id"),
         Index("ix_payments_paid_on", "paid_on"),
+        # Which payments count: sums of allocations probe it without reading the payment rows.
+        Index("ix_payments_active", "id", postgresql_where=text("status = 'active'"),
+              sqlite_where=text("status = 'active'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -107,7 +110,9 @@ class Allocation(Base):
     """The part of a payment that settles one obligation."""
 
     __tablename__ = "allocations"
-    __table_args__ = (Index("ix_allocations_obligation", "obligation_id"),)
+    # Carries what an obligation's paid sum needs, so the portal's lists read only the index.
+    __table_args__ = (Index("ix_allocations_obligation", "obligation_id",
+                            postgresql_include=["payment_id", "amount"]),)
 
     payment_id: Mapped[int] = mapped_column(
         ForeignKey("payments.id", ondelete="CASCADE"), primary_key=True
