@@ -5,8 +5,8 @@ splits a large one into lanes (contiguous ranges of members) that workers fan ou
 `fan_out` then takes members that have no message of this campaign yet, in chunks, each in its
 own transaction under a shared lock of the campaign's row (so a pause or cancel never meets half
 a chunk), and hands each chunk's messages to the outbox, which queues them once it commits:
-sending starts with the first chunk. Progress is the messages themselves (unique keys per member and channel),
-so a crashed or repeated fan-out resumes without gaps or repeats.
+sending starts with the first chunk. Progress is the messages themselves (unique keys per member
+and channel), so a crashed or repeated fan-out resumes without gaps or repeats.
 """
 
 from __future__ import annotations
