@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -69,6 +71,26 @@ class Purpose(StrEnum):
     TEST = "test"
 
 
+class MessageContent(Base):
+    """What a message's recipients share: the HTML and the text with `[%N%]` markers.
+
+    A campaign's hundred thousand emails point at one row instead of carrying a copy each.
+    `digest` names a shared content (`content_digest`); content written for one message has none.
+    """
+
+    __tablename__ = "message_contents"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    template: Mapped[str | None] = mapped_column(Text)
+    html: Mapped[str | None] = mapped_column(Text)
+
+
+def content_digest(template: str | None, html: str | None) -> str:
+    """The key of a shared content: a hash of its text and HTML."""
+    return hashlib.sha256(f"{template is None}{template or ''}\x00{html is None}{html or ''}".encode()).hexdigest()
+
+
 class Message(Base):
     """One message to one recipient on one channel: the outbox row is the truth about it."""
 
@@ -94,10 +116,10 @@ class Message(Base):
     recipient: Mapped[str] = mapped_column(String(255))  # E.164 phone or email address
     subject: Mapped[str | None] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)  # the SMS text or the plain-text email
-    html: Mapped[str | None] = mapped_column(Text)
     headers: Mapped[dict[str, str] | None] = mapped_column(JSON)
-    # An SMS text shared by many recipients with `[%1%]`..`[%4%]` and this recipient's values.
-    template: Mapped[str | None] = mapped_column(Text)
+    # The HTML and the text shared by many recipients with `[%1%]`.. markers (`content`), and
+    # this recipient's values for them.
+    content_id: Mapped[int | None] = mapped_column(ForeignKey("message_contents.id"))
     params: Mapped[list[str] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(12), default=MessageStatus.CREATED)
     send_after: Mapped[datetime | None]  # quiet hours, schedules and retry backoff
@@ -113,6 +135,12 @@ class Message(Base):
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+
+    content: Mapped[MessageContent | None] = relationship()
+    html: AssociationProxy[str | None] = association_proxy(
+        "content", "html", creator=lambda html: MessageContent(html=html) if html is not None else None)
+    template: AssociationProxy[str | None] = association_proxy(
+        "content", "template", creator=lambda text: MessageContent(template=text) if text is not None else None)
 
     @property
     def personal_html(self) -> str | None:

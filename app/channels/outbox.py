@@ -18,7 +18,14 @@ from flask import current_app
 from sqlalchemy import select, text, update
 
 from app.accounts.contacts import ContactError, normalise_email, normalise_phone
-from app.channels.models import ChannelPolicy, Message, MessageStatus, status_among
+from app.channels.models import (
+    ChannelPolicy,
+    Message,
+    MessageContent,
+    MessageStatus,
+    content_digest,
+    status_among,
+)
 from app.channels.numbers import refusal_reason
 from app.channels.quiet_hours import QuietHours
 from app.channels.registry import number_policy
@@ -142,6 +149,7 @@ def create_messages(items: Sequence[NewMessage], *, checked_addresses: bool = Fa
     for row in rows:  # due now: queued as the row is written (what queue_due does for existing ones)
         due = row["status"] == MessageStatus.CREATED.value and (row["send_after"] is None or row["send_after"] <= now)
         row["queued_at"] = now if due else None
+    _share_contents(rows)
     created = _insert(rows)
     queued = [(message_id, urgent) for message_id, urgent, queued_at, _key in created if queued_at is not None]
     if queued:
@@ -163,7 +171,7 @@ def create_messages(items: Sequence[NewMessage], *, checked_addresses: bool = Fa
 _COLUMNS = {
     "idempotency_key": "text", "channel": "text", "purpose": "text", "origin": "text", "urgent": "boolean",
     "contractor_id": "bigint", "unit_id": "bigint", "recipient": "text", "subject": "text", "body": "text",
-    "html": "text", "headers": "json", "template": "text", "params": "json", "status": "text", "error": "text",
+    "headers": "json", "content_id": "bigint", "params": "json", "status": "text", "error": "text",
     "finished_at": "timestamptz", "send_after": "timestamptz", "expires_at": "timestamptz", "attempts": "integer",
     "created_at": "timestamptz", "queued_at": "timestamptz",
 }
@@ -172,6 +180,48 @@ _INSERT_ROWS = (
     f"AS incoming({', '.join(f'{name} {kind}' for name, kind in _COLUMNS.items())}) "
     "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, urgent, queued_at, idempotency_key"
 )
+
+
+def _share_contents(rows: list[dict]) -> None:
+    """Replace each row's text with markers and HTML by the id of their content, written once.
+
+    The messages of a campaign share one content; rows of their own each get theirs.
+    """
+    digests: dict[tuple[str | None, str | None], str] = {}
+    for row in rows:
+        shared = (row.pop("template"), row.pop("html"))
+        if shared == (None, None):
+            row["content_id"] = None
+            continue
+        digest = digests.get(shared)
+        if digest is None:
+            digest = digests[shared] = content_digest(*shared)
+        row["content_id"] = digest
+    if not digests:
+        return
+    ids = _store_contents([{"digest": digest, "template": template, "html": html}
+                           for (template, html), digest in digests.items()])
+    for row in rows:
+        if row["content_id"] is not None:
+            row["content_id"] = ids[row["content_id"]]
+
+
+def _store_contents(contents: list[dict]) -> dict[str, int]:
+    """Write the contents whose digest is new; the id of every content by its digest."""
+    table = MessageContent.__table__
+    if on_postgresql():
+        db.session.execute(text(
+            "INSERT INTO message_contents (digest, template, html) SELECT * FROM json_to_recordset(CAST(:rows AS json))"
+            " AS incoming(digest text, template text, html text) ON CONFLICT (digest) DO NOTHING"),
+            {"rows": json.dumps(contents, ensure_ascii=False)})
+    else:
+        db.session.execute(insert_ignoring_duplicates(table, ["digest"]), contents)
+    wanted = [content["digest"] for content in contents]
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), 1000):
+        found.update((digest, content_id) for content_id, digest in db.session.execute(
+            select(table.c.id, table.c.digest).where(among(table.c.digest, wanted[start:start + 1000]))))
+    return found
 
 
 def _insert(rows: list[dict]) -> list[tuple[int, bool, datetime | None, str]]:

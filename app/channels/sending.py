@@ -19,7 +19,15 @@ from functools import lru_cache
 from flask import current_app
 from sqlalchemy import and_, bindparam, exists, or_, select, text, update
 
-from app.channels.models import ChannelPolicy, Message, MessageStatus, OptOut, Purpose, status_among
+from app.channels.models import (
+    ChannelPolicy,
+    Message,
+    MessageContent,
+    MessageStatus,
+    OptOut,
+    Purpose,
+    status_among,
+)
 from app.channels.outbox import policies_for, quiet_hours
 from app.channels.providers import Outcome, OutcomeUnknown, Outgoing, ProviderUnavailable, Request
 from app.channels.ratelimit import acquire, bucket_for
@@ -34,8 +42,8 @@ log = logging.getLogger(__name__)
 
 #: Columns a provider needs, read by `_load`.
 _OUTGOING_COLUMNS = (
-    Message.id, Message.channel, Message.recipient, Message.body, Message.subject, Message.html,
-    Message.headers, Message.template, Message.params, Message.unit_id,
+    Message.id, Message.channel, Message.recipient, Message.body, Message.subject, MessageContent.html,
+    Message.headers, MessageContent.template, Message.params, Message.unit_id,
 )
 
 
@@ -150,7 +158,9 @@ def _claim(ids: Sequence[int], now) -> set[int]:
 
 def _load(ids: list[int], now) -> list[Outgoing]:
     """Read what the providers need of the sendable messages among ids (nothing is claimed yet)."""
-    rows = db.session.execute(select(*_OUTGOING_COLUMNS).where(_sendable(ids, now))).all()
+    rows = db.session.execute(
+        select(*_OUTGOING_COLUMNS).outerjoin(MessageContent, MessageContent.id == Message.content_id)
+        .where(_sendable(ids, now))).all()
     db.session.commit()
     config = current_app.config
     policies = policies_for(row.unit_id for row in rows)
