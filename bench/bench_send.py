@@ -70,17 +70,20 @@ def _write_messages(url: str, count: int) -> None:
     """Write `count` SMS and `count` emails into the outbox with one INSERT ... SELECT each."""
     engine = create_engine(url)
     with engine.begin() as conn:
+        shared = conn.execute(text(
+            "INSERT INTO message_contents (digest, template) VALUES ('bench', "
+            "'Dzień dobry, firma nr [%1%]: termin płatności 15 grudnia.') RETURNING id")).scalar_one()
         conn.execute(text("""
-            INSERT INTO messages (idempotency_key, channel, purpose, urgent, recipient, body, template,
+            INSERT INTO messages (idempotency_key, channel, purpose, urgent, recipient, body, content_id,
                                   params, status, attempts, created_at)
             SELECT 'bench:sms:' || n, 'sms', 'campaign', false, '+48' || (600000000 + n)::text,
                    CASE WHEN n % 2 = 0 THEN 'Urząd Miasta: jutro o 10:00 festyn na Starym Rynku.'
                         ELSE 'Dzień dobry, firma nr ' || n || ': termin płatności 15 grudnia.' END,
-                   CASE WHEN n % 2 = 0 THEN NULL ELSE 'Dzień dobry, firma nr [%1%]: termin płatności 15 grudnia.' END,
+                   CASE WHEN n % 2 = 0 THEN NULL ELSE CAST(:shared AS bigint) END,
                    CASE WHEN n % 2 = 0 THEN NULL ELSE json_build_array(n::text) END,
                    'created', 0, now()
             FROM generate_series(1, :count) AS n
-        """), {"count": count})
+        """), {"count": count, "shared": shared})
         conn.execute(text("""
             INSERT INTO messages (idempotency_key, channel, purpose, urgent, recipient, subject, body,
                                   status, attempts, created_at)
