@@ -128,7 +128,11 @@ class SnapshotRecipient(Base):
     """One address of a frozen audience; several contractors sharing it get one message."""
 
     __tablename__ = "snapshot_recipients"
-    __table_args__ = (UniqueConstraint("snapshot_id", "channel", "address"),)
+    __table_args__ = (
+        UniqueConstraint("snapshot_id", "channel", "address"),
+        # A campaign's fan-out reads the addresses of a chunk of members.
+        Index("ix_snapshot_recipients_member", "snapshot_id", "contractor_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     snapshot_id: Mapped[int] = mapped_column(

@@ -328,13 +328,17 @@ def settle(campaign_id: int) -> bool:
 
 
 def settle_after_batch(message_ids: list[int]) -> None:
-    """After a send batch: settle the campaigns its messages belong to."""
+    """After a send batch: settle the campaigns its messages belong to that are fanned out."""
     if not message_ids:
         return
-    origins = db.session.scalars(
-        select(Message.origin).where(Message.id.in_(message_ids), Message.origin.like("campaign:%")).distinct())
-    for origin in list(origins):
-        settle(int(origin.split(":", 1)[1]))
+    origins = set(db.session.scalars(
+        select(Message.origin).where(among(Message.id, message_ids), Message.origin.like("campaign:%"))))
+    ids = [int(origin.split(":", 1)[1]) for origin in origins]
+    # Until a campaign is fanned out there is nothing to settle: skip the look for waiting messages.
+    for campaign_id in db.session.scalars(select(Campaign.id).where(
+            among(Campaign.id, ids), Campaign.fanned_out_at.is_not(None), Campaign.status == CampaignStatus.SENDING)):
+        settle(campaign_id)
+    db.session.commit()
 
 
 def due_work(stall_seconds: int = 120) -> dict[str, list[int]]:
