@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -96,7 +97,14 @@ class Message(Base):
 
     __tablename__ = "messages"
     __table_args__ = (
-        Index("ix_messages_status_send_after", "status", "send_after"),
+        # Only messages still waiting or being sent: the dispatcher's and reconciliation's work, not
+        # the whole history (a message leaves it when sent, without another entry).
+        Index("ix_messages_status_send_after", "status", "send_after",
+              postgresql_where=text("status IN ('created', 'sending')"),
+              sqlite_where=text("status IN ('created', 'sending')")),
+        # Provider events name messages by reference; those not yet sent have none to index.
+        Index("ix_messages_provider_ref", "provider_ref", postgresql_where=text("provider_ref IS NOT NULL"),
+              sqlite_where=text("provider_ref IS NOT NULL")),
         Index("ix_messages_recipient", "recipient", "created_at"),
         Index("ix_messages_origin", "origin", "status"),
     )
@@ -126,7 +134,7 @@ class Message(Base):
     expires_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     provider: Mapped[str | None] = mapped_column(String(20))
-    provider_ref: Mapped[str | None] = mapped_column(String(120), index=True)
+    provider_ref: Mapped[str | None] = mapped_column(String(120))
     parts: Mapped[int | None]
     cost: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
     error: Mapped[str | None] = mapped_column(String(500))

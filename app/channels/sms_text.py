@@ -81,6 +81,8 @@ def measure(text: str) -> SmsSize:
     if units <= SINGLE[encoding]:
         return SmsSize(encoding, units, 1)
     per_part, parts, used = PER_PART[encoding], 1, 0
+    if units == len(text):  # no two-unit characters: the parts are full to the last
+        return SmsSize(encoding, units, -(-units // per_part))
     for length in _unit_lengths(text, encoding):  # an escape pair or surrogate pair stays within one part
         if used + length > per_part:
             parts, used = parts + 1, 0

@@ -69,13 +69,16 @@ def test_a_killed_worker_resumes_and_every_sms_reaches_the_provider_exactly_once
         app.config["SMSAPI_RATE"] = 1000.0
         env = {**os.environ, **settings, "DATABASE_URL": database_url, "EMBEDDED_WORKER": "0",
                "EMBEDDED_SCHEDULER": "0"}
+        shared = db.session.execute(text(
+            "INSERT INTO message_contents (digest, template) VALUES ('crash', 'Komunikat nr [%1%]') RETURNING id"
+        )).scalar_one()
         db.session.execute(text(
-            "INSERT INTO messages (idempotency_key, channel, purpose, urgent, recipient, body, template,"
+            "INSERT INTO messages (idempotency_key, channel, purpose, urgent, recipient, body, content_id,"
             " params, status, attempts, created_at)"
             " SELECT 'crash:' || n, 'sms', 'campaign', false, '+48' || (600000000 + n)::text,"
-            " 'Komunikat nr ' || n, 'Komunikat nr [%1%]', json_build_array(n::text), 'created', 0, now()"
+            " 'Komunikat nr ' || n, :shared, json_build_array(n::text), 'created', 0, now()"
             " FROM generate_series(1, :n) AS n"
-        ), {"n": MESSAGES})
+        ), {"n": MESSAGES, "shared": shared})
         db.session.commit()
         assert reconcile()["queued"] == MESSAGES
         app.config["STALE_QUEUED_SECONDS"] = 30  # the first run queued everything: do not repeat it
