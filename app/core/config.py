@@ -27,7 +27,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'powiadomienia.db'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Connections a process keeps open: as many as a worker's threads, so none is opened per task.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True,
+                                       "pool_size": int(os.environ.get("DATABASE_POOL_SIZE", "10"))}
     REDIS_URL = os.environ.get("REDIS_URL", "")
     # Run the dramatiq worker and the scheduler inside the web process (embedded default).
     EMBEDDED_WORKER = _flag("EMBEDDED_WORKER", not os.environ.get("REDIS_URL"))
