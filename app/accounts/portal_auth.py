@@ -61,8 +61,9 @@ _SALT = "portal-email-verification"
 
 def is_portal_user() -> bool:
     """True when the signed-in user is an active, verified business user (not staff)."""
-    return bool(current_user.is_authenticated and current_user.get_id().startswith("portal:")
-                and current_user.is_active and current_user.email_verified_at is not None)
+    user = current_user._get_current_object()  # the proxy resolved once, not per attribute
+    return bool(user.is_authenticated and user.get_id().startswith("portal:")
+                and user.is_active and user.email_verified_at is not None)
 
 
 def _here() -> str:
