@@ -57,13 +57,21 @@ class SentEmail:
     subject: str | None
     custom_args: dict[str, str]
     headers: dict[str, str]
-    content: list[dict]
+    # The request's content blocks and this personalization's substitutions: what the recipient
+    # got (`content`) is worked out when asked, not for each of a campaign's emails.
+    shared_content: list[dict]
+    substitutions: dict[str, str]
     from_email: str
     received_at: float
     cc: list[str] = field(default_factory=list)
     bcc: list[str] = field(default_factory=list)
     template_id: str | None = None
     dynamic_template_data: dict | None = None
+
+    @property
+    def content(self) -> list[dict]:
+        """The content blocks as the recipient got them, substitutions made."""
+        return [{**item, "value": _substituted(item.get("value"), self.substitutions)} for item in self.shared_content]
 
     @property
     def recipients(self) -> list[str]:
@@ -299,27 +307,26 @@ def _valid_email(value) -> bool:
     return isinstance(value, str) and EMAIL.fullmatch(value) is not None
 
 
+def _substituted(text, substitutions: dict[str, str]):
+    """Legacy substitutions: each key is replaced in the subject and every content block."""
+    if not isinstance(text, str):
+        return text
+    for key, value in substitutions.items():
+        text = text.replace(key, str(value))
+    return text
+
+
 def _sent_email(message_id: str, mail: dict, personalization: dict) -> SentEmail:
     def emails(kind: str) -> list[str]:
         return [r["email"] for r in personalization.get(kind) or []]
 
     substitutions = personalization.get("substitutions") or {}
-
-    def substituted(text):
-        # Legacy substitutions: each key is replaced in the subject and every content block.
-        if not isinstance(text, str):
-            return text
-        for key, value in substitutions.items():
-            text = text.replace(key, str(value))
-        return text
-
-    content = [{**item, "value": substituted(item.get("value"))} for item in mail.get("content") or []]
     return SentEmail(
         message_id=message_id, to=emails("to"),
-        subject=substituted(personalization.get("subject") or mail.get("subject")),
+        subject=_substituted(personalization.get("subject") or mail.get("subject"), substitutions),
         custom_args={**(mail.get("custom_args") or {}), **(personalization.get("custom_args") or {})},
         headers={**(mail.get("headers") or {}), **(personalization.get("headers") or {})},
-        content=content, from_email=mail["from"]["email"],
+        shared_content=mail.get("content") or [], substitutions=substitutions, from_email=mail["from"]["email"],
         received_at=time.time(), cc=emails("cc"), bcc=emails("bcc"),
         template_id=mail.get("template_id"),
         dynamic_template_data=personalization.get("dynamic_template_data"),

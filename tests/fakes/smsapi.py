@@ -52,11 +52,15 @@ SMS_PATHS = ("/sms.do", "/api/sms.do")
 def sms_parts(text: str) -> int:
     """Count the SMS parts of a text: GSM-7 160/153 septets, otherwise UCS-2 70/67 units."""
     if all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text):
-        units = [2 if ch in GSM7_EXTENSION else 1 for ch in text]
         single, per_part = 160, 153
+        if len(text) <= single // 2 or not any(ch in GSM7_EXTENSION for ch in text):
+            return max(1, -(-len(text) // (single if len(text) <= single else per_part)))
+        units = [2 if ch in GSM7_EXTENSION else 1 for ch in text]
     else:
-        units = [2 if ord(ch) > 0xFFFF else 1 for ch in text]
         single, per_part = 70, 67
+        if not any(ord(ch) > 0xFFFF for ch in text):
+            return max(1, -(-len(text) // (single if len(text) <= single else per_part)))
+        units = [2 if ord(ch) > 0xFFFF else 1 for ch in text]
     if sum(units) <= single:
         return 1
     parts, used = 1, 0
@@ -144,7 +148,8 @@ class FakeSmsapi(FakeServer):
         if not valid:
             return _error(13, invalid_numbers=invalid)
         message = params.get("message", "")
-        texts = [_personalise(message, params, position, len(numbers)) for position, _ in valid]
+        values = {name: _split(params[name], len(numbers)) for name in PARAM_NAMES if name in params}
+        texts = [_personalise(message, values, position) for position, _ in valid]
         parts = [sms_parts(text) for text in texts]
         max_parts = int(params.get("max_parts") or DEFAULT_MAX_PARTS)
         if not message or max(parts) > max_parts:
@@ -256,12 +261,11 @@ def _split(value: str | None, size: int) -> list[str | None]:
     return (items + [None] * size)[:size]
 
 
-def _personalise(message: str, params: dict[str, str], position: int, recipients: int) -> str:
-    """Replace `[%1%]`..`[%4%]` with the recipient's param1..param4."""
+def _personalise(message: str, values: dict[str, list[str | None]], position: int) -> str:
+    """Replace `[%1%]`..`[%4%]` with the recipient's param1..param4 (each split once per request)."""
     for number, name in enumerate(PARAM_NAMES, start=1):
-        if name in params:
-            value = _split(params[name], recipients)[position]
-            message = message.replace(f"[%{number}%]", value or "")
+        if name in values:
+            message = message.replace(f"[%{number}%]", values[name][position] or "")
     return message
 
 
