@@ -105,7 +105,9 @@ class Message(Base):
         # Provider events name messages by reference; those not yet sent have none to index.
         Index("ix_messages_provider_ref", "provider_ref", postgresql_where=text("provider_ref IS NOT NULL"),
               sqlite_where=text("provider_ref IS NOT NULL")),
-        Index("ix_messages_recipient", "recipient", "created_at"),
+        # Conversations with a phone number (replies, the inbox thread, the API): SMS only.
+        Index("ix_messages_recipient", "recipient", "created_at", postgresql_where=text("channel = 'sms'"),
+              sqlite_where=text("channel = 'sms'")),
         Index("ix_messages_origin", "origin", "status"),
     )
 
