@@ -34,7 +34,7 @@ from app.channels.models import ChannelPolicy, Message, MessageStatus, OptOut, P
 from app.channels.outbox import NewMessage, create_messages
 from app.core import audit
 from app.core.clock import as_utc, utcnow
-from app.core.db import among, transactional
+from app.core.db import among, commit_without_waiting_for_disk, transactional
 from app.core.extensions import db
 
 log = logging.getLogger(__name__)
@@ -173,6 +173,8 @@ def fan_out(campaign_id: int, chunk: int | None = None, *, lane: int | None = No
             _complete(campaign_id)
             return made
         after = candidates[-1]
+        # A chunk lost with a database crash is made again (its messages were never claimed).
+        commit_without_waiting_for_disk()
         done = _with_messages(campaign_id, candidates)
         members = [m for m in candidates if m not in done]
         if members:

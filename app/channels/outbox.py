@@ -207,20 +207,32 @@ def _share_contents(rows: list[dict]) -> None:
 
 
 def _store_contents(contents: list[dict]) -> dict[str, int]:
-    """Write the contents whose digest is new; the id of every content by its digest."""
-    table = MessageContent.__table__
+    """Write the contents whose digest is new; the id of every content by its digest.
+
+    Known contents are only read: writing one again would wait for the transaction that wrote
+    it (fan-out lanes would queue behind each other on their campaign's content).
+    """
+    found = _content_ids([content["digest"] for content in contents])
+    missing = [content for content in contents if content["digest"] not in found]
+    if not missing:
+        return found
     if on_postgresql():
         db.session.execute(text(
             "INSERT INTO message_contents (digest, template, html) SELECT * FROM json_to_recordset(CAST(:rows AS json))"
             " AS incoming(digest text, template text, html text) ON CONFLICT (digest) DO NOTHING"),
-            {"rows": json.dumps(contents, ensure_ascii=False)})
+            {"rows": json.dumps(missing, ensure_ascii=False)})
     else:
-        db.session.execute(insert_ignoring_duplicates(table, ["digest"]), contents)
-    wanted = [content["digest"] for content in contents]
+        db.session.execute(insert_ignoring_duplicates(MessageContent.__table__, ["digest"]), missing)
+    return found | _content_ids([content["digest"] for content in missing])
+
+
+def _content_ids(digests: list[str]) -> dict[str, int]:
+    """The ids of the stored contents among `digests`."""
+    table = MessageContent.__table__
     found: dict[str, int] = {}
-    for start in range(0, len(wanted), 1000):
+    for start in range(0, len(digests), 1000):
         found.update((digest, content_id) for content_id, digest in db.session.execute(
-            select(table.c.id, table.c.digest).where(among(table.c.digest, wanted[start:start + 1000]))))
+            select(table.c.id, table.c.digest).where(among(table.c.digest, digests[start:start + 1000]))))
     return found
 
 

@@ -34,7 +34,7 @@ from app.channels.ratelimit import acquire, bucket_for
 from app.channels.registry import provider_for, provider_rate
 from app.channels.sms_text import measure
 from app.core.clock import utcnow
-from app.core.db import among
+from app.core.db import among, commit_without_waiting_for_disk
 from app.core.extensions import db
 from app.core.signals import batch_sent
 
@@ -255,6 +255,8 @@ def _record(outcomes: list[Outcome], provider: str, result: BatchResult) -> None
     sent = [o for o in outcomes if o.status == "sent"]
     failed = [o for o in outcomes if o.status != "sent"]
     table = Message.__table__
+    # An outcome lost with a database crash leaves its messages `sending`: reconciliation settles them.
+    commit_without_waiting_for_disk()
     if sent:
         _record_sent(sent, provider, now)
     if failed:
