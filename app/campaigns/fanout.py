@@ -110,11 +110,12 @@ def _split(campaign_id: int, snapshot_id: int, members: int) -> int:
     count = min(config["CAMPAIGN_LANES"], members // max(config["CAMPAIGN_LANE_MEMBERS"], 1))
     if count < 2:
         return 1
-    ids = list(db.session.scalars(
-        select(SM.c.contractor_id).where(SM.c.snapshot_id == snapshot_id).order_by(SM.c.contractor_id)))
-    for lane in range(count):
-        first, last = ids[lane * len(ids) // count], ids[(lane + 1) * len(ids) // count - 1]
-        db.session.add(FanOutLane(campaign_id=campaign_id, lane=lane, first_member=first, last_member=last))
+    ranked = (select(SM.c.contractor_id, func.ntile(count).over(order_by=SM.c.contractor_id).label("lane"))
+              .where(SM.c.snapshot_id == snapshot_id).subquery())
+    for lane, first, last in db.session.execute(
+            select(ranked.c.lane, func.min(ranked.c.contractor_id), func.max(ranked.c.contractor_id))
+            .group_by(ranked.c.lane).order_by(ranked.c.lane)):
+        db.session.add(FanOutLane(campaign_id=campaign_id, lane=lane - 1, first_member=first, last_member=last))
     return count
 
 

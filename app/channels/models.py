@@ -150,7 +150,7 @@ class Message(Base):
     html: AssociationProxy[str | None] = association_proxy(
         "content", "html", creator=lambda html: MessageContent(html=html) if html is not None else None)
     template: AssociationProxy[str | None] = association_proxy(
-        "content", "template", creator=lambda text: MessageContent(template=text) if text is not None else None)
+        "content", "template", creator=lambda shared: MessageContent(template=shared) if shared is not None else None)
 
     @property
     def personal_html(self) -> str | None:
