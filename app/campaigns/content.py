@@ -125,11 +125,13 @@ def _layout(body_html: str, footer_html: str, office: str) -> str:
 def render(template: Any, context: dict) -> str:
     """`template.render(context)` for one recipient of many, without its per-call cost of copying
     the context and merging the environment's globals (`range`, `dict`, ...): a text naming one
-    of those is refused as an unknown placeholder before it can be sent."""
+    of those is refused as an unknown placeholder before it can be sent. The context is made
+    directly (no globals to list: listing them costs more than the rendering)."""
+    env = template.environment
     try:
-        return template.environment.concat(template.root_render_func(template.new_context(context, shared=True)))
+        return env.concat(template.root_render_func(env.context_class(env, context, template.name, template.blocks)))
     except Exception:
-        template.environment.handle_exception()
+        env.handle_exception()
 
 
 @dataclass

@@ -164,7 +164,7 @@ def fan_out(campaign_id: int, chunk: int | None = None, *, lane: int | None = No
                  .order_by(SM.c.contractor_id).limit(chunk))
         if last is not None:
             query = query.where(SM.c.contractor_id <= last)
-        candidates = list(db.session.scalars(query))
+        candidates = db.session.scalars(query).all()
         if not candidates:
             lanes = update(FanOutLane).where(FanOutLane.campaign_id == campaign_id, FanOutLane.done_at.is_(None))
             if lane is not None:
@@ -211,7 +211,7 @@ def _with_messages(campaign_id: int, members: list[int]) -> set[int]:
     found: set[int] = set()
     for start in range(0, len(keys), step):
         found.update(int(key.rsplit(":", 2)[1]) for key in db.session.scalars(
-            select(Message.idempotency_key).where(among(Message.idempotency_key, keys[start:start + step]))))
+            select(Message.idempotency_key).where(among(Message.idempotency_key, keys[start:start + step]))).all())
     return found
 
 
@@ -222,7 +222,7 @@ def messages_for(campaign: Campaign, compiled: CompiledContent, members: list[in
         select(SR.c.channel, SR.c.address, SR.c.contractor_id)
         .where(SR.c.snapshot_id == campaign.snapshot_id, SR.c.contractor_id.between(min(members), max(members)),
                among(SR.c.contractor_id, members))
-    ):
+    ).all():  # fetched at once: row by row costs a call per row
         addresses.setdefault(contractor_id, {})[channel] = address
     if not addresses:
         return []

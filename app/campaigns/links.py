@@ -23,8 +23,8 @@ def _base36(number: int) -> str:
             return text
 
 
-def _signature(purpose: str, body: str) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
+def _signature(purpose: str, body: str, key: bytes | None = None) -> str:
+    key = key if key is not None else current_app.config["SECRET_KEY"].encode()
     digest = hmac.new(key, f"{purpose}:{body}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode()[:12]
 
@@ -54,11 +54,19 @@ def public_url(path: str) -> str:
     return current_app.config["PUBLIC_URL"].rstrip("/") + path
 
 
+def _link(prefix: str, purpose: str, *ids: int) -> str:
+    """`PUBLIC_URL` + prefix + a token: the configuration read once (a campaign makes a link per recipient)."""
+    config = current_app.config
+    body = ".".join(_base36(i) for i in ids)
+    signature = _signature(purpose, body, config["SECRET_KEY"].encode())
+    return f"{config['PUBLIC_URL'].rstrip('/')}{prefix}{body}.{signature}"
+
+
 def personal_link(contractor_id: int) -> str:
     """The business's personal portal link, as placeholders put it into messages."""
-    return public_url(f"/p/{sign('portal', contractor_id)}")
+    return _link("/p/", "portal", contractor_id)
 
 
 def unsubscribe_link(campaign_id: int, contractor_id: int) -> str:
     """The unsubscribe link of one recipient of one campaign."""
-    return public_url(f"/wypisz/{sign('unsubscribe', campaign_id, contractor_id)}")
+    return _link("/wypisz/", "unsubscribe", campaign_id, contractor_id)

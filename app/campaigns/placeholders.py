@@ -197,7 +197,7 @@ def contexts_for(contractor_ids: Iterable[int], codes: Iterable[str], unit_name:
     wanted = list(PLACEHOLDERS.items()) if names is None else [
         (name, PLACEHOLDERS[name]) for name in sorted(set(names)) if name in PLACEHOLDERS]
     table = Contractor.__table__
-    for row in db.session.execute(select(table).where(among(table.c.id, ids))):
+    for row in db.session.execute(select(table).where(among(table.c.id, ids))).all():
         contractor = _Business(row._mapping)
         context = {name: p.value(contractor) or "" for name, p in wanted}
         context["jednostka"] = unit_name
