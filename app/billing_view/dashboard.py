@@ -71,19 +71,24 @@ def _sort_key(item: UpcomingItem) -> tuple:
 @cache
 def _figures_statement() -> CompoundSelect:
     """Built once: in one round trip, the business's balance in :unit_id ("balance" row), its first
-    unpaid obligations ("owed") and coming appointments ("meeting", from :now) in :unit_ids."""
+    unpaid obligations ("owed": up to five undated and five dated) and coming appointments
+    ("meeting", from :now) in :unit_ids."""
     paid = paid_column()
     business, units = bindparam("contractor_id"), bindparam("unit_ids", expanding=True)
 
     def nothing(column, name: str):  # a typed NULL: every part has the same columns
         return cast(null(), column.type).label(name)
 
-    owed = (select(literal("owed").label("part"), Obligation.id, Obligation.kind, Obligation.description,
-                   Obligation.unit_id, Obligation.due_on, Obligation.amount, paid.label("paid"),
-                   nothing(Appointment.starts_at, "starts_at"))
-            .where(Obligation.contractor_id == business, Obligation.unit_id.in_(units),
-                   Obligation.status == RecordStatus.ACTIVE, paid < Obligation.amount)
-            .order_by(Obligation.due_on.is_not(None), Obligation.due_on, Obligation.id).limit(NEAREST)).subquery()
+    def owed(dated: bool):  # undated (reminder costs) and dated apart: each walks the business's
+        # obligations in `ix_obligations_contractor_due` order and stops at the first unpaid ones
+        return (select(literal("owed").label("part"), Obligation.id, Obligation.kind, Obligation.description,
+                       Obligation.unit_id, Obligation.due_on, Obligation.amount, paid.label("paid"),
+                       nothing(Appointment.starts_at, "starts_at"))
+                .where(Obligation.contractor_id == business, Obligation.unit_id.in_(units),
+                       Obligation.due_on.is_not(None) if dated else Obligation.due_on.is_(None),
+                       Obligation.status == RecordStatus.ACTIVE, paid < Obligation.amount)
+                .order_by(Obligation.due_on, Obligation.id).limit(NEAREST)).subquery()
+
     meetings = (select(literal("meeting").label("part"), Appointment.id, nothing(Obligation.kind, "kind"),
                        Appointment.description, Appointment.unit_id, nothing(Obligation.due_on, "due_on"),
                        nothing(Obligation.amount, "amount"), nothing(Obligation.amount, "paid"), Appointment.starts_at)
@@ -101,7 +106,7 @@ def _figures_statement() -> CompoundSelect:
                      nothing(Obligation.description, "description"), nothing(Obligation.unit_id, "unit_id"),
                      nothing(Obligation.due_on, "due_on"), (owed_sum - paid_sum).label("amount"),
                      nothing(Obligation.amount, "paid"), nothing(Appointment.starts_at, "starts_at"))
-    return union_all(select(owed), select(meetings), balance)
+    return union_all(select(owed(dated=False)), select(owed(dated=True)), select(meetings), balance)
 
 
 @dataclass(frozen=True)

@@ -194,7 +194,7 @@ def _page_statement(kind: bool, year: bool, status: str) -> Select:
                    Obligation.document_no, Obligation.period, Obligation.assessed_on, Obligation.due_on,
                    Obligation.amount, paid_column().label("paid"), func.count().over().label("total"))
             .where(*_conditions(kind=kind, year=year, status=status))
-            .order_by(Obligation.due_on.is_not(None), Obligation.due_on, Obligation.id)
+            .order_by(Obligation.due_on.asc().nulls_first(), Obligation.id)
             .limit(PAGE_SIZE).offset(bindparam("offset")))
 
 

@@ -41,7 +41,10 @@ class Obligation(Base):
 
     __tablename__ = "obligations"
     __table_args__ = (
-        Index("ix_obligations_contractor_unit", "contractor_id", "unit_id"),
+        # A balance (sum of a business's obligations in a unit) is read from the index alone.
+        Index("ix_obligations_contractor_unit", "contractor_id", "unit_id", postgresql_include=["amount", "status"]),
+        # The dashboard's nearest items: a business's obligations by due date, read until the first unpaid ones.
+        Index("ix_obligations_contractor_due", "contractor_id", "due_on", "id"),
         Index("ix_obligations_due_on", "due_on"),
         Index("ix_obligations_document_no", "document_no"),  # bank statement titles name documents
     )
@@ -75,7 +78,7 @@ class Payment(Base):
 
     __tablename__ = "payments"
     __table_args__ = (
-        Index("ix_payments_contractor_unit", "contractor_id", "unit_id"),
+        Index("ix_payments_contractor_unit", "contractor_id", "unit_id", postgresql_include=["amount", "status"]),
         Index("ix_payments_paid_on", "paid_on"),
         # Which payments count: sums of allocations probe it without reading the payment rows.
         Index("ix_payments_active", "id", postgresql_where=text("status = 'active'"),
