@@ -24,6 +24,7 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     _ensure_sqlite_folder(app.config["SQLALCHEMY_DATABASE_URI"])
+    _postgresql_session_settings(app.config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
@@ -35,6 +36,22 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     _register_commands(app)
     _broker.app_context.app = app
     return app
+
+
+def _postgresql_session_settings(config) -> None:
+    """PostgreSQL connections start without JIT compilation.
+
+    The planner compiles any statement it costs above `jit_above_cost`: an audience's reach
+    over 100,000 businesses spent 1.8 s of its 3.5 s compiling, and no statement here runs long
+    enough to win it back.
+    """
+    if not str(config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        return
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    connect_args["options"] = " ".join(filter(None, [connect_args.get("options"), "-c jit=off"]))
+    options["connect_args"] = connect_args
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _ensure_sqlite_folder(url: str) -> None:
