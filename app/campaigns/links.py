@@ -29,10 +29,10 @@ def _signature(purpose: str, body: str, key: bytes | None = None) -> str:
     return base64.urlsafe_b64encode(digest).decode()[:12]
 
 
-def sign(purpose: str, *ids: int) -> str:
-    """A token naming `ids` for one purpose (`portal`, `unsubscribe`)."""
+def sign(purpose: str, *ids: int, key: bytes | None = None) -> str:
+    """A token naming `ids` for one purpose (`portal`, `unsubscribe`), under `key` (default: the secret)."""
     body = ".".join(_base36(i) for i in ids)
-    return f"{body}.{_signature(purpose, body)}"
+    return f"{body}.{_signature(purpose, body, key)}"
 
 
 def verify(purpose: str, token: str, count: int) -> tuple[int, ...] | None:
@@ -57,9 +57,7 @@ def public_url(path: str) -> str:
 def _link(prefix: str, purpose: str, *ids: int) -> str:
     """`PUBLIC_URL` + prefix + a token: the configuration read once (a campaign makes a link per recipient)."""
     config = current_app.config
-    body = ".".join(_base36(i) for i in ids)
-    signature = _signature(purpose, body, config["SECRET_KEY"].encode())
-    return f"{config['PUBLIC_URL'].rstrip('/')}{prefix}{body}.{signature}"
+    return f"{config['PUBLIC_URL'].rstrip('/')}{prefix}{sign(purpose, *ids, key=config['SECRET_KEY'].encode())}"
 
 
 def personal_link(contractor_id: int) -> str:

@@ -8,7 +8,8 @@ schedules) are queued by the dispatcher when their time comes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -75,8 +76,8 @@ def policies_for(unit_ids: Iterable[int | None]) -> dict[int, ChannelPolicy]:
     return {p.unit_id: p for p in rows}
 
 
-def _row(item: NewMessage, policy: ChannelPolicy | None, quiet: QuietHours, now: datetime,
-         checked: bool) -> dict:
+def _row(item: NewMessage, policy: ChannelPolicy | None, release_at: Callable[[datetime], datetime],
+         now: datetime, checked: bool) -> dict:
     if item.channel not in ("sms", "email"):
         raise ContactError(f"unknown channel {item.channel!r}")
     if checked:
@@ -99,7 +100,7 @@ def _row(item: NewMessage, policy: ChannelPolicy | None, quiet: QuietHours, now:
         status, error, finished_at = MessageStatus.CANCELLED.value, item.withheld[:500], now
     send_after = item.send_after
     if not item.urgent:
-        send_after = quiet.release_at(max(send_after or now, now))
+        send_after = release_at(max(send_after or now, now))
         if send_after <= now:
             send_after = item.send_after
     return {
@@ -143,9 +144,9 @@ def create_messages(items: Sequence[NewMessage], *, checked_addresses: bool = Fa
     if not items:
         return []
     now = utcnow()
-    quiet = quiet_hours()
+    release_at = functools.cache(quiet_hours().release_at)  # most rows of a call share one instant
     policies = policies_for(item.unit_id for item in items)
-    rows = [_row(item, policies.get(item.unit_id), quiet, now, checked_addresses) for item in items]
+    rows = [_row(item, policies.get(item.unit_id), release_at, now, checked_addresses) for item in items]
     for row in rows:  # due now: queued as the row is written (what queue_due does for existing ones)
         due = row["status"] == MessageStatus.CREATED.value and (row["send_after"] is None or row["send_after"] <= now)
         row["queued_at"] = now if due else None
