@@ -49,11 +49,6 @@ def verify(purpose: str, token: str, count: int) -> tuple[int, ...] | None:
         return None
 
 
-def public_url(path: str) -> str:
-    """An absolute address on the platform's public URL."""
-    return current_app.config["PUBLIC_URL"].rstrip("/") + path
-
-
 def _link(prefix: str, purpose: str, *ids: int) -> str:
     """`PUBLIC_URL` + prefix + a token: the configuration read once (a campaign makes a link per recipient)."""
     config = current_app.config
