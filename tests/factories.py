@@ -93,3 +93,24 @@ def create_portal_user(*, password: str = "haslo-firmy-1", **overrides) -> Porta
     user = PortalUser(**values)
     user.set_password(password)
     return _add(user)
+
+
+def stored_paid_amounts_that_differ() -> dict[str, tuple[Decimal, Decimal]]:
+    """Obligations whose stored paid amount is not the sum of their active allocations now:
+    {legacy id or id: (stored, summed)}; empty when the database kept every one right."""
+    from sqlalchemy import func, select
+
+    from app.accounts.models import Allocation, RecordStatus
+
+    summed = (select(func.coalesce(func.sum(Allocation.amount), 0))
+              .join(Payment, Payment.id == Allocation.payment_id)
+              .where(Allocation.obligation_id == Obligation.id, Payment.status == RecordStatus.ACTIVE)
+              .scalar_subquery())
+    rows = db.session.execute(select(Obligation.id, Obligation.legacy_id, Obligation.paid_amount, summed)).all()
+    money = Decimal("0.01")
+    found = {}
+    for oid, legacy_id, stored, total in rows:
+        stored, total = Decimal(str(stored)).quantize(money), Decimal(str(total)).quantize(money)
+        if stored != total:
+            found[legacy_id or str(oid)] = (stored, total)
+    return found

@@ -1,5 +1,7 @@
 """Balances, derived from obligations and payments and never stored.
 
+What is paid on one obligation is stored (`Obligation.paid_amount`, kept by database triggers).
+
 Balance of a contractor in a unit = active obligations minus active payments of that unit.
 A negative balance is an overpayment (nadpłata). Payments not yet tied to a unit count only
 in the contractor's total.
@@ -11,7 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, Select, func, literal, select, union_all
 
-from app.accounts.models import Allocation, Obligation, Payment, RecordStatus
+from app.accounts.models import Obligation, Payment, RecordStatus
 from app.core.extensions import db
 from app.core.money import quantize
 
@@ -20,11 +22,7 @@ ZERO = Decimal("0.00")
 
 def paid_in_full():
     """SQL, per obligation row: its allocations from active payments cover its amount."""
-    paid = (select(func.coalesce(func.sum(Allocation.amount), 0))
-            .join(Payment, Payment.id == Allocation.payment_id)
-            .where(Allocation.obligation_id == Obligation.id, Payment.status == RecordStatus.ACTIVE)
-            .scalar_subquery())
-    return paid >= Obligation.amount
+    return Obligation.paid_amount >= Obligation.amount
 
 
 def ledger_lines() -> Select:
@@ -82,13 +80,9 @@ def balances_by_unit(contractor_id: int) -> dict[int | None, Decimal]:
 
 
 def paid_amounts(obligation_ids: list[int]) -> dict[int, Decimal]:
-    """Sum of active allocations per obligation."""
+    """Sum of active allocations per obligation (only those with something paid)."""
     if not obligation_ids:
         return {}
-    query = (
-        select(Allocation.obligation_id, func.sum(Allocation.amount))
-        .join(Payment, Payment.id == Allocation.payment_id)
-        .where(Allocation.obligation_id.in_(obligation_ids), Payment.status == RecordStatus.ACTIVE)
-        .group_by(Allocation.obligation_id)
-    )
+    query = select(Obligation.id, Obligation.paid_amount).where(Obligation.id.in_(obligation_ids),
+                                                                 Obligation.paid_amount != 0)
     return {oid: quantize(total) for oid, total in db.session.execute(query)}

@@ -26,7 +26,6 @@ from sqlalchemy import (
 
 from app.accounts.consents import consent_given
 from app.accounts.models import (
-    Allocation,
     Appointment,
     Channel,
     Consent,
@@ -46,7 +45,6 @@ C = Contractor.__table__
 A = ContractorAttribute.__table__
 O = Obligation.__table__  # noqa: E741
 P = Payment.__table__
-AL = Allocation.__table__
 AP = Appointment.__table__
 CP = ContactPoint.__table__
 K = Consent.__table__
@@ -219,23 +217,15 @@ def _attribute(code: str, cond: Condition, ctx: Context) -> ColumnElement[bool]:
 # -- the account: balance, obligations, appointments --------------------------------------------
 
 
-def paid_amount():
-    """SQL: what active payments allocated to the obligation of the enclosing query."""
-    return (select(func.coalesce(func.sum(AL.c.amount), 0))
-            .select_from(AL.join(P, P.c.id == AL.c.payment_id))
-            .where(AL.c.obligation_id == O.c.id, P.c.status == RecordStatus.ACTIVE)
-            .scalar_subquery())
-
-
 def _unpaid_where(*tests) -> ColumnElement[bool]:
     """The contractor has an active obligation, not fully paid, passing the tests (on `obligations`).
 
     A correlated EXISTS: PostgreSQL runs it (and its negation) as a semi- or anti-join on the
-    contractor index, looking up allocations only for the obligations that pass the tests.
+    contractor index; what is paid is kept on the obligation (`paid_amount`).
     """
     return exists(select(literal(1)).where(
         O.c.contractor_id == C.c.id, O.c.status == RecordStatus.ACTIVE, *[t(O) for t in tests],
-        func.round(O.c.amount - paid_amount(), 2) > 0))
+        O.c.paid_amount < O.c.amount))
 
 
 def balance_of_contractor():

@@ -21,7 +21,6 @@ from sqlalchemy import CompoundSelect, bindparam, cast, func, literal, null, sel
 from app.accounts.balance import flushed_connection
 from app.accounts.models import Appointment, Obligation, Payment, RecordStatus
 from app.billing_view.due_dates import effective_due
-from app.billing_view.obligations import paid_column
 from app.core.clock import to_warsaw, utcnow
 from app.core.money import quantize
 
@@ -73,7 +72,7 @@ def _figures_statement() -> CompoundSelect:
     """Built once: in one round trip, the business's balance in :unit_id ("balance" row), its first
     unpaid obligations ("owed": up to five undated and five dated) and coming appointments
     ("meeting", from :now) in :unit_ids."""
-    paid = paid_column()
+    paid = Obligation.paid_amount
     business, units = bindparam("contractor_id"), bindparam("unit_ids", expanding=True)
 
     def nothing(column, name: str):  # a typed NULL: every part has the same columns

@@ -13,7 +13,6 @@ from decimal import Decimal
 from sqlalchemy import exists, func, select
 
 from app.accounts.models import Allocation, Obligation, ObligationKind, Payment, RecordStatus
-from app.billing_view.obligations import paid_column
 from app.core.extensions import db
 from app.core.money import quantize
 
@@ -135,7 +134,7 @@ def yearly_summary(contractor_id: int, unit_ids: set[int], chosen: HistoryFilter
         return []
     year = func.extract("year", func.coalesce(Obligation.due_on, Obligation.assessed_on))
     inner = (select(year.label("year"), Obligation.kind.label("kind"), Obligation.amount.label("amount"),
-                    paid_column().label("paid"))
+                    Obligation.paid_amount.label("paid"))
              .where(Obligation.contractor_id == contractor_id, Obligation.unit_id.in_(sorted(unit_ids)),
                     Obligation.status == RecordStatus.ACTIVE,
                     func.coalesce(Obligation.due_on, Obligation.assessed_on).between(

@@ -1,7 +1,7 @@
 """A business's obligations for the portal: filters, one page, what is paid and left, late interest.
 
-Set-based: one query for the page and the number of matching obligations (what is paid comes
-from a correlated sum over `ix_allocations_obligation`, the number from a window count), one for
+Set-based: one query for the page and the number of matching obligations (what is paid is kept
+on each obligation, `Obligation.paid_amount`; the number comes from a window count), one for
 the rates when a unit shows interest; never a query per row. The statements are built once per
 filter shape and process, the values bound on each request.
 """
@@ -16,15 +16,7 @@ from functools import cache
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 
 from app.accounts.balance import flushed_connection
-from app.accounts.models import (
-    Allocation,
-    LateInterestRate,
-    Obligation,
-    ObligationKind,
-    Payment,
-    RecordStatus,
-    Unit,
-)
+from app.accounts.models import LateInterestRate, Obligation, ObligationKind, RecordStatus, Unit
 from app.billing_view.due_dates import effective_due, is_working_day
 from app.billing_view.interest import RatePeriod, late_interest
 from app.core.money import quantize
@@ -33,14 +25,6 @@ PAGE_SIZE = 25
 STATUSES = ("unpaid", "overdue", "paid", "all")
 #: Kinds that never carry late interest themselves: reminder costs and interest.
 NO_INTEREST_KINDS = {ObligationKind.REMINDER_COST, ObligationKind.INTEREST}
-
-
-def paid_column():
-    """SQL, per obligation row: the sum allocated to it from active payments."""
-    return (select(func.coalesce(func.sum(Allocation.amount), 0))
-            .join(Payment, Payment.id == Allocation.payment_id)
-            .where(Allocation.obligation_id == Obligation.id, Payment.status == RecordStatus.ACTIVE)
-            .correlate(Obligation).scalar_subquery())
 
 
 def overdue_before(today: date) -> date:
@@ -164,11 +148,11 @@ def _conditions(*, kind: bool, year: bool, status: str) -> list[ColumnElement[bo
         conditions.append(or_(Obligation.due_on.between(start, end),
                               and_(Obligation.due_on.is_(None), Obligation.assessed_on.between(start, end))))
     if status == "unpaid":
-        conditions.append(paid_column() < Obligation.amount)
+        conditions.append(Obligation.paid_amount < Obligation.amount)
     elif status == "paid":
-        conditions.append(paid_column() >= Obligation.amount)
+        conditions.append(Obligation.paid_amount >= Obligation.amount)
     elif status == "overdue":
-        conditions += [paid_column() < Obligation.amount, overdue_condition()]
+        conditions += [Obligation.paid_amount < Obligation.amount, overdue_condition()]
     return conditions
 
 
@@ -192,7 +176,7 @@ def _page_statement(kind: bool, year: bool, status: str) -> Select:
     """One page (:offset) of the matching obligations with what is paid and how many match."""
     return (select(Obligation.id, Obligation.unit_id, Obligation.kind, Obligation.description, Obligation.basis,
                    Obligation.document_no, Obligation.period, Obligation.assessed_on, Obligation.due_on,
-                   Obligation.amount, paid_column().label("paid"), func.count().over().label("total"))
+                   Obligation.amount, Obligation.paid_amount.label("paid"), func.count().over().label("total"))
             .where(*_conditions(kind=kind, year=year, status=status))
             .order_by(Obligation.due_on.asc().nulls_first(), Obligation.id)
             .limit(PAGE_SIZE).offset(bindparam("offset")))

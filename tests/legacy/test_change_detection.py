@@ -16,6 +16,7 @@ from app.accounts.models import (
     RecordStatus,
 )
 from app.legacy.service import import_snapshot
+from tests.factories import stored_paid_amounts_that_differ
 from tests.legacy.conftest import edit_file
 
 
@@ -80,6 +81,7 @@ def test_new_obligation_and_payment_and_missing_rows(db, sample):
     assert gone.status == RecordStatus.CANCELLED  # history kept, no longer counted
     unallocated = db.session.scalars(select(Payment).where(Payment.legacy_id == "W00000999")).one()
     assert unallocated.unit_id is None and unallocated.allocations == []
+    assert stored_paid_amounts_that_differ() == {}  # what the cancelled payment paid is no longer paid
 
 
 def test_changed_phone_and_attribute_are_recorded(db, sample):
@@ -139,6 +141,7 @@ def test_payment_moved_to_another_obligation_moves_its_allocation(db, sample):
     settled = db.session.scalars(select(Obligation.legacy_id).join(Allocation).where(
         Allocation.payment_id == payment.id)).all()
     assert settled == ["N00000012"]
+    assert stored_paid_amounts_that_differ() == {}
     assert run.counts["wplaty.csv"]["unchanged"] == 165
 
 

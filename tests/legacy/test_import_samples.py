@@ -21,6 +21,7 @@ from app.accounts.models import (
 )
 from app.legacy.models import ImportIssue
 from app.legacy.service import import_snapshot
+from tests.factories import stored_paid_amounts_that_differ
 from tests.legacy.conftest import FIXTURES
 
 
@@ -52,6 +53,8 @@ def test_clean_sample_gives_the_expected_balances(db, sample):
     assert _balances(db) == {k: Decimal(v).quantize(Decimal("0.01"))
                              for k, v in expected["balances"].items()}
     assert _count(db, Unit) == 2
+    paid = db.session.scalar(select(func.count()).select_from(Obligation).where(Obligation.paid_amount > 0))
+    assert paid > 0 and stored_paid_amounts_that_differ() == {}
 
 
 def test_bad_sample_rejects_exactly_the_six_listed_rows_and_keeps_the_rest(db, sample_bad):

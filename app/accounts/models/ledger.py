@@ -64,6 +64,9 @@ class Obligation(Base):
     status: Mapped[str] = mapped_column(String(12), default=RecordStatus.ACTIVE)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: What active payments allocated to it. Database triggers keep it (migration 0021) whenever
+    #: allocations or a payment's status change: read it in SQL after a flush, never set it.
+    paid_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), server_default=text("0"))
 
     contractor: Mapped[Contractor] = relationship()
     unit: Mapped[Unit] = relationship()
