@@ -99,7 +99,7 @@ def test_two_payments_allocated_to_one_obligation_at_once_both_count(db, app, tw
 
     def allocate(payment_id: int, hold: bool) -> None:
         try:
-            with engine.begin() as conn:
+            with app.app_context(), engine.begin() as conn:
                 conn.execute(text("INSERT INTO allocations (payment_id, obligation_id, amount) "
                                   "VALUES (:p, :o, 100)"), {"p": payment_id, "o": first.id})
                 if hold:  # keep the first transaction open while the second one allocates
