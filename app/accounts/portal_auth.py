@@ -46,7 +46,7 @@ from app.accounts.portal_signin import (
 )
 from app.core import audit
 from app.core.clock import utcnow
-from app.core.db import transactional
+from app.core.db import reads_outside_a_transaction, transactional
 from app.core.extensions import db, limiter
 from app.core.signals import portal_email_verification
 
@@ -386,6 +386,7 @@ def logout():
 
 
 @bp.get("/")
+@reads_outside_a_transaction
 @portal_login_required
 def home():
     """The portal's home: the billing feature's dashboard (looked up by name: accounts imports no feature)."""

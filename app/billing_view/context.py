@@ -44,15 +44,3 @@ def unit_or_404(unit_id: int) -> Unit:
         abort(404)
     return db.session.get(Unit, unit_id)
 
-
-def end_read_transaction() -> None:
-    """End a read-only page's transaction with COMMIT instead of the request teardown's ROLLBACK.
-
-    psycopg forgets the connection's prepared statements on every ROLLBACK, so PostgreSQL would
-    plan the page's statements again on every request (about a millisecond of its CPU for each
-    large one). Only for views that write nothing: with nothing pending, the COMMIT changes no
-    data. Call it after rendering: a commit expires the loaded objects.
-    """
-    session = db.session()  # the request's Session itself (the scoped proxy has no in_transaction)
-    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
-        session.commit()

@@ -17,6 +17,7 @@ from app.billing_view.kinds import kind_name, method_name
 from app.billing_view.portal import bp
 from app.core.clock import today_warsaw
 from app.core.csv_cells import safe_cell
+from app.core.db import reads_outside_a_transaction
 from app.core.money import format_pln
 from app.core.pdf import new_document, render
 
@@ -39,6 +40,7 @@ def _report(contractor_id: int):
 
 
 @bp.get("/historia/<int:contractor_id>")
+@reads_outside_a_transaction
 @portal_login_required
 def history(contractor_id: int):
     """Payments and what each paid, in a period and of a kind, with the yearly summary."""
@@ -79,6 +81,7 @@ def csv_rows(payments, summary, units_by_id) -> list[list[str]]:
 
 
 @bp.get("/historia/<int:contractor_id>.csv")
+@reads_outside_a_transaction
 @portal_login_required
 def history_csv(contractor_id: int):
     """The report as CSV: UTF-8 with BOM, `;` between cells, as Polish Excel opens it."""
@@ -94,6 +97,7 @@ def history_csv(contractor_id: int):
 
 
 @bp.get("/historia/<int:contractor_id>.pdf")
+@reads_outside_a_transaction
 @portal_login_required
 def history_pdf(contractor_id: int):
     """The report as a PDF document."""

@@ -13,7 +13,6 @@ from app.accounts.portal_auth import current_links, is_portal_user, portal_login
 from app.billing_view.context import (
     confirmed_contractors,
     contractor_or_404,
-    end_read_transaction,
     visible_unit_ids,
     visible_units,
 )
@@ -27,6 +26,7 @@ from app.billing_view.obligations import (
     obligations_page,
 )
 from app.core.clock import today_warsaw
+from app.core.db import reads_outside_a_transaction
 
 bp = Blueprint("billing", __name__, url_prefix="/portal")
 
@@ -62,6 +62,7 @@ def _settings_endpoint() -> str | None:
 
 
 @bp.get("/pulpit")
+@reads_outside_a_transaction
 @portal_login_required
 def dashboard():
     """Balance of the chosen business in the chosen unit and the five nearest events and payments."""
@@ -72,17 +73,16 @@ def dashboard():
         figures = dashboard_figures(business.current.id, unit.current.id, visible_unit_ids(), today_warsaw())
         balance, items = figures.balance, figures.items
     units_by_id = {u.id: u for u in visible_units()}
-    page = render_template(
+    return render_template(
         "portal/dashboard.html", business=business, unit=unit, balance=balance, items=items,
         units_by_id=units_by_id, kind_name=kind_name, businesses=confirmed_contractors(),
         settings_endpoint=_settings_endpoint(),
         waiting=[link for link in links if link.status == LinkStatus.REQUESTED],
         refused=[link for link in links if link.status == LinkStatus.REJECTED])
-    end_read_transaction()
-    return page
 
 
 @bp.get("/zobowiazania/<int:contractor_id>")
+@reads_outside_a_transaction
 @portal_login_required
 def obligations(contractor_id: int):
     """The business's obligations with filters: basis, amounts, due date, late interest; pay chosen ones."""
@@ -100,7 +100,6 @@ def obligations(contractor_id: int):
         kinds=list(ObligationKind), kind_name=kind_namer(), statuses=STATUSES, today=today,
         years=obligation_years(business.id, unit_ids), args=request.args.to_dict(),
         any_interest=any(row.interest is not None for row in rows))
-    end_read_transaction()
     return page, (400 if chosen.errors else 200)
 
 

@@ -159,3 +159,25 @@ def install_sqlite_functions() -> None:
 
     if not event.contains(Engine, "connect", _unicode_case):
         event.listen(Engine, "connect", _unicode_case)
+
+
+def reads_outside_a_transaction(view: Callable[P, R]) -> Callable[P, R]:
+    """Run a view that only reads with its statements outside a transaction (autocommit).
+
+    For pages served many times a second: no BEGIN and COMMIT round trips, and PostgreSQL keeps
+    the connection's prepared statements (psycopg forgets them on every ROLLBACK, so the page's
+    statements would be planned again on the next request). Each statement sees what was committed
+    when it started; a view that writes must not use it. Put it outermost, before any decorator
+    that reads (the signed-in user is loaded on the connection it chooses).
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        from app.core.extensions import db
+
+        session = db.session()
+        if not session.in_transaction():
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        return view(*args, **kwargs)
+
+    return wrapper

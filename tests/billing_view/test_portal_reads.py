@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from flask import render_template_string
 from flask_babel import force_locale
+from sqlalchemy import event
 
 from app.accounts.balance import contractor_balance
 from app.accounts.models import Allocation, RecordStatus
@@ -95,13 +96,26 @@ def test_total_and_pages_are_kept_past_the_last_page_and_with_filters(client, db
     assert "0 obligations" in client.get(url + "&kind=KU").get_data(as_text=True)
 
 
-def test_the_dashboard_and_the_list_end_their_read_transaction(client, db):
-    # Ended with COMMIT by the view (nothing written), not left for the teardown's ROLLBACK, which
-    # makes psycopg forget its prepared statements.
+def test_the_portal_read_pages_run_outside_a_transaction(client, db):
+    # Autocommit reads: no BEGIN, COMMIT or teardown ROLLBACK (which makes psycopg forget its
+    # prepared statements), every statement of the page, the signed-in user's included.
     world = portal_world(client, db)
-    create_obligation(contractor=world.businesses[0], unit=world.units[0], description="Rata", amount=Decimal("12.00"))
-    db.session.commit()
-    for url in ("/portal/", f"/portal/zobowiazania/{world.businesses[0].id}"):
-        response = client.get(url + "?lang=en")
-        assert response.status_code == 200 and "Rata" in response.get_data(as_text=True)
-        assert not db.session().in_transaction()
+    business = world.businesses[0]
+    create_obligation(contractor=business, unit=world.units[0], description="Rata", amount=Decimal("12.00"))
+    urls = ("/portal/", "/portal/pulpit", f"/portal/zobowiazania/{business.id}", f"/portal/historia/{business.id}")
+    db.session.commit()  # as each request starts: no transaction yet
+    seen = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        seen.append(context.execution_options.get("isolation_level"))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        for url in urls:
+            seen.clear()
+            response = client.get(url + "?lang=en")
+            assert response.status_code == 200, url
+            assert len(seen) >= 3 and set(seen) == {"AUTOCOMMIT"}, (url, seen)
+        assert "Rata" in client.get(urls[2] + "?lang=en").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
