@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import ObligationKind, PaymentMethod
@@ -39,6 +41,11 @@ def method_name(method: str) -> str:
 
 
 def kind_namer() -> Callable[[str], str]:
-    """`kind_name` for one page: every kind translated once, then looked up (a list names many rows)."""
+    """`kind_name` for a page that names many rows: the kinds translated once per language."""
+    return _namer(str(get_locale()))
+
+
+@cache
+def _namer(locale: str) -> Callable[[str], str]:
     names = {kind: str(name) for kind, name in KIND_NAMES.items()}
     return lambda kind: names.get(kind, kind)

@@ -13,7 +13,19 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    cast,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.orm import aliased
 
 from app.accounts.balance import flushed_connection
 from app.accounts.models import LateInterestRate, Obligation, ObligationKind, RecordStatus, Unit
@@ -173,13 +185,33 @@ def _parameters(contractor_id: int, unit_ids: set[int], chosen: ObligationFilter
 
 @cache
 def _page_statement(kind: bool, year: bool, status: str) -> Select:
-    """One page (:offset) of the matching obligations with what is paid and how many match."""
-    return (select(Obligation.id, Obligation.unit_id, Obligation.kind, Obligation.description, Obligation.basis,
-                   Obligation.document_no, Obligation.period, Obligation.assessed_on, Obligation.due_on,
-                   Obligation.amount, Obligation.paid_amount.label("paid"), func.count().over().label("total"))
+    """One page (:offset) of the matching obligations with what is paid, how many match and, on
+    every row, the years of the business's due dates in all :all_unit_ids (`_years_text`).
+
+    The page is chosen first from `ix_obligations_contractor_due` alone (it carries what the
+    usual filters test), then only its rows are read from the table.
+    """
+    page = (select(Obligation.id, Obligation.due_on, func.count().over().label("total"))
             .where(*_conditions(kind=kind, year=year, status=status))
             .order_by(Obligation.due_on.asc().nulls_first(), Obligation.id)
-            .limit(PAGE_SIZE).offset(bindparam("offset")))
+            .limit(PAGE_SIZE).offset(bindparam("offset"))).subquery("page")
+    return (select(Obligation.id, Obligation.unit_id, Obligation.kind, Obligation.description, Obligation.basis,
+                   Obligation.document_no, Obligation.period, Obligation.assessed_on, Obligation.due_on,
+                   Obligation.amount, Obligation.paid_amount.label("paid"), page.c.total,
+                   _years_text().label("years"))
+            .join_from(page, Obligation, Obligation.id == page.c.id)
+            .order_by(page.c.due_on.asc().nulls_first(), page.c.id))
+
+
+def _years_text():
+    """SQL: the years of the business's due dates in :all_unit_ids as one comma-separated text,
+    computed once per statement (it does not depend on the row); repeats are dropped in Python."""
+    other = aliased(Obligation)
+    year = cast(cast(func.extract("year", other.due_on), Integer), String)
+    return (select(func.aggregate_strings(year, ","))
+            .where(other.contractor_id == bindparam("contractor_id"),
+                   other.unit_id.in_(bindparam("all_unit_ids", expanding=True)), other.due_on.is_not(None))
+            .scalar_subquery())
 
 
 @cache
@@ -228,28 +260,39 @@ def interest_for(kind: str, due_on: date | None, remaining: Decimal, today: date
     return late_interest(remaining, due, today, rates)
 
 
+@dataclass(frozen=True, slots=True)
+class ObligationsPage:
+    """One page of the list, how many obligations match, and the years the year filter offers."""
+
+    rows: list[ObligationRow]
+    total: int
+    years: list[int]  # the years the business's obligations in the units fall due in, newest first
+
+
 def obligations_page(contractor_id: int, unit_ids: set[int], chosen: ObligationFilter, today: date, *,
-                     interest_unit_ids: set[int] | None = None) -> tuple[list[ObligationRow], int]:
-    """One page of the business's obligations in the units (undated first, then by due date) and the total.
+                     interest_unit_ids: set[int] | None = None) -> ObligationsPage:
+    """One page of the business's obligations in the units (undated first, then by due date), the total
+    and the years; one statement when the page has rows.
 
     `interest_unit_ids`: the units among `unit_ids` that show late interest, when the caller
     already knows them (None: asked of the database).
     """
     if not unit_ids:
-        return [], 0
+        return ObligationsPage([], 0, [])
     shape = (bool(chosen.kind), bool(chosen.year), chosen.status)
     params = _parameters(contractor_id, unit_ids, chosen, today)
     connection = flushed_connection()
-    rows = connection.execute(_page_statement(*shape), {**params, "offset": (chosen.page - 1) * PAGE_SIZE}).all()
+    rows = connection.execute(_page_statement(*shape), {**params, "offset": (chosen.page - 1) * PAGE_SIZE,
+                                                        "all_unit_ids": sorted(unit_ids)}).all()
     if rows:
         total = rows[0].total
-    elif chosen.page > 1:  # past the last page: the window count saw no row
-        total = connection.execute(_count_statement(*shape), params).scalar() or 0
-    else:
-        total = 0
+        years = sorted({int(y) for y in (rows[0].years or "").split(",") if y}, reverse=True)
+    else:  # no row carries the total and the years: past the last page, or nothing matches
+        total = (connection.execute(_count_statement(*shape), params).scalar() or 0) if chosen.page > 1 else 0
+        years = obligation_years(contractor_id, unit_ids)
     with_interest = interest_units(unit_ids) if interest_unit_ids is None else interest_unit_ids & unit_ids
     rates = rate_periods() if with_interest and rows else []
-    return [listed_row(row, today, with_interest, rates) for row in rows], total
+    return ObligationsPage([listed_row(row, today, with_interest, rates) for row in rows], total, years)
 
 
 def obligation_years(contractor_id: int, unit_ids: set[int]) -> list[int]:

@@ -22,7 +22,6 @@ from app.billing_view.obligations import (
     PAGE_SIZE,
     STATUSES,
     ObligationFilter,
-    obligation_years,
     obligations_page,
 )
 from app.core.clock import today_warsaw
@@ -91,15 +90,14 @@ def obligations(contractor_id: int):
     unit_ids = {u.id for u in units}
     chosen = ObligationFilter.from_args(request.args, unit_ids)
     today = today_warsaw()
-    rows, total = obligations_page(business.id, unit_ids, chosen, today,
-                                   interest_unit_ids={u.id for u in units if u.late_interest_enabled})
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    listed = obligations_page(business.id, unit_ids, chosen, today,
+                              interest_unit_ids={u.id for u in units if u.late_interest_enabled})
     page = render_template(
-        "portal/obligations.html", business=business, rows=rows, total=total, chosen=chosen, page=chosen.page,
-        pages=pages, units=units, units_by_id={u.id: u for u in units},
-        kinds=list(ObligationKind), kind_name=kind_namer(), statuses=STATUSES, today=today,
-        years=obligation_years(business.id, unit_ids), args=request.args.to_dict(),
-        any_interest=any(row.interest is not None for row in rows))
+        "portal/obligations.html", business=business, rows=listed.rows, total=listed.total, chosen=chosen,
+        page=chosen.page, pages=max((listed.total + PAGE_SIZE - 1) // PAGE_SIZE, 1), units=units,
+        units_by_id={u.id: u for u in units}, kinds=list(ObligationKind), kind_name=kind_namer(),
+        statuses=STATUSES, today=today, years=listed.years, args=request.args.to_dict(),
+        any_interest=any(row.interest is not None for row in listed.rows))
     return page, (400 if chosen.errors else 200)
 
 

@@ -22,8 +22,8 @@ def format_instant(value: datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
 
 
 def format_day(value: date | None) -> str:
-    """A date the Polish way: 15.03.2026."""
-    return value.strftime("%d.%m.%Y") if value else ""
+    """A date the Polish way: 15.03.2026 (formatted directly: `strftime` is locale-aware and slow)."""
+    return f"{value.day:02d}.{value.month:02d}.{value.year:04d}" if value else ""
 
 
 def url_for_language(lang: str) -> str:

@@ -123,3 +123,25 @@ def test_pages_of_twenty_five(client, db):
     assert "Rata 00" in _rows(first)[0]
     second = client.get(url + "?page=2&lang=en").get_data(as_text=True)
     assert len(_rows(second)) == 5 and "Rata 29" in _rows(second)[-1]
+
+
+def _year_options(html: str) -> list[str]:
+    select = html.split('id="filter-year"')[1].split("</select>")[0]
+    return re.findall(r'<option value="(\d+)"', select)
+
+
+def test_the_year_filter_offers_the_years_the_business_owes_in_with_or_without_rows(client, db):
+    world = _world(client, db)
+    business, town = world.businesses[0], world.units[0]
+    create_obligation(contractor=business, unit=town, description="Dawna rata", due_on=date(2019, 5, 15),
+                      amount=Decimal("20.00"))
+    create_obligation(contractor=business, unit=town, kind="KU", due_on=None, amount=Decimal("16.00"))
+    create_obligation(contractor=create_contractor(), unit=town, due_on=date(2011, 3, 15))  # someone else's
+    db.session.commit()
+    expected = sorted({str(o.due_on.year) for o in (world.late, world.partly, world.done)} | {"2019"},
+                      reverse=True)
+    assert _year_options(client.get(world.url + "?lang=en").get_data(as_text=True)) == expected
+    nothing = client.get(world.url + "?kind=KU&status=paid&lang=en").get_data(as_text=True)
+    assert "No obligations match the filters." in nothing and _year_options(nothing) == expected
+    beyond = client.get(world.url + "?page=9&lang=en").get_data(as_text=True)
+    assert _year_options(beyond) == expected

@@ -43,8 +43,10 @@ class Obligation(Base):
     __table_args__ = (
         # A balance (sum of a business's obligations in a unit) is read from the index alone.
         Index("ix_obligations_contractor_unit", "contractor_id", "unit_id", postgresql_include=["amount", "status"]),
-        # The dashboard's nearest items: a business's obligations by due date, read until the first unpaid ones.
-        Index("ix_obligations_contractor_due", "contractor_id", "due_on", "id"),
+        # A business's obligations by due date: the dashboard reads them until the first unpaid ones,
+        # the obligations list chooses its page from the index alone (it carries what the filters test).
+        Index("ix_obligations_contractor_due", "contractor_id", "due_on", "id",
+              postgresql_include=["unit_id", "status", "kind", "amount", "paid_amount"]),
         Index("ix_obligations_due_on", "due_on"),
         Index("ix_obligations_document_no", "document_no"),  # bank statement titles name documents
     )
