@@ -7,8 +7,9 @@ A scratch PostgreSQL database is built by the Alembic migrations and filled in S
 (`generate_series`): three office units, businesses with obligations of every kind over five
 years, two thirds of the past ones paid (payments and allocations), appointments; `USERS` portal
 users, each with confirmed links to one or two of the heaviest businesses (`HEAVY` obligations
-each, in every unit) and consent for every unit. gunicorn serves the application (`WORKERS` 4
-processes x `THREADS` 2 threads: on 2 cores more threads only contend for the GIL); every user
+each, in every unit) and consent for every unit. gunicorn serves the application with the web
+process's own settings (`gunicorn.conf.py`, as the Procfile's `web` line: sync workers, two per
+core; `WORKERS` overrides the number); every user
 signs in once through the real sign-in form and, as a browser does, follows the redirect to the
 dashboard (which remembers the chosen business in the session cookie), then `wrk` keeps `CONNECTIONS` connections busy for
 `DURATION` seconds per page, each request as the next user, in two modes: 32 users who each
@@ -241,8 +242,8 @@ def run(args) -> list[str]:
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "app:create_app()", "-b", f"127.0.0.1:{port}",
-             "-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads), "--log-level", "warning"],
+            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "app:create_app()",
+             "-b", f"127.0.0.1:{port}", "--log-level", "warning", *(["-w", str(args.workers)] if args.workers else [])],
             env=env, cwd=ROOT)
         _wait_until_up(base, server)
         cookies = [sign_in(base, f"user{u}@bench.example.pl") for u in range(1, args.users + 1)]
@@ -262,7 +263,8 @@ def run(args) -> list[str]:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
         drop()
-    out = [f"portal on PostgreSQL + gunicorn ({args.workers} workers x {args.threads} threads): "
+    workers = args.workers or int(os.environ.get("WEB_CONCURRENCY") or 2 * (os.cpu_count() or 1))
+    out = [f"portal on PostgreSQL + gunicorn (gunicorn.conf.py: {workers} sync workers): "
            f"{counts['obligations']:,} obligations, {counts['payments']:,} payments, {counts['contractors']:,} "
            f"businesses; {args.users} users with 2 businesses of {args.heavy} obligations each; "
            f"wrk, {args.duration} s per page and mode, {os.cpu_count()} cores",
@@ -295,8 +297,8 @@ def main() -> None:
     parser.add_argument("--think", type=int, default=80,
                         help="ms each user waits between an answer and its next request (80)")
     parser.add_argument("--duration", type=int, default=15)
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", 4)))
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("THREADS", 2)))
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", 0)),
+                        help="gunicorn workers (default: gunicorn.conf.py's, two per core)")
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--p95-target", type=float, default=50.0)
     parser.add_argument("--rps-target", type=int, default=300)
