@@ -18,7 +18,7 @@ from app.accounts.models import (
     RecordStatus,
     Unit,
 )
-from app.legacy import staging
+from app.legacy import merge_paid, staging
 from app.legacy.events import ImportContext, differs, record
 
 OBLIGATION_FIELDS = ("contractor_id", "unit_id", "kind", "description", "basis", "document_no",
@@ -116,8 +116,9 @@ def merge_obligations(ctx: ImportContext, protected_keys) -> dict[str, int]:
            .where(new, _existing(ctx, d.c.contractor_id), d.c.status == RecordStatus.ACTIVE))
     inserted = conn.execute(
         insert(o).from_select(
-            ["legacy_id", *OBLIGATION_FIELDS, "created_at", "updated_at"],
-            select(d.c.legacy_id, *(d.c[n] for n in OBLIGATION_FIELDS), ctx.stamp(), ctx.stamp())
+            ["legacy_id", *OBLIGATION_FIELDS, "paid_amount", "created_at", "updated_at"],
+            select(d.c.legacy_id, *(d.c[n] for n in OBLIGATION_FIELDS), merge_paid.paid_on_insert(d.c.legacy_id),
+                   ctx.stamp(), ctx.stamp())
             .where(new),
         )
     ).rowcount
@@ -141,7 +142,15 @@ def _desired_payments(*, changed_only: bool = False):
 
 
 def merge_payments(ctx: ImportContext, protected_keys) -> dict[str, int]:
-    """Insert, update and cancel payments and keep each one's allocation as the snapshot says."""
+    """Insert, update and cancel payments and keep each one's allocation as the snapshot says,
+    and what is paid on the obligations they pay (`merge_paid`)."""
+    merge_paid.begin(ctx)
+    merged = _merge_payments(ctx, protected_keys)
+    merge_paid.refresh(ctx)
+    return merged
+
+
+def _merge_payments(ctx: ImportContext, protected_keys) -> dict[str, int]:
     p, a, conn = Payment.__table__, Allocation.__table__, ctx.conn
     every = _desired_payments()
     allocation_differs = or_(
@@ -155,6 +164,8 @@ def merge_payments(ctx: ImportContext, protected_keys) -> dict[str, int]:
                                      differs(p, every, PAYMENT_FIELDS), allocation_differs)))
     cancelled = _cancel_missing(ctx, p, staging.payments, ChangeKind.PAYMENT_CANCELLED, "payment",
                                 protected_keys)
+    if cancelled:
+        merge_paid.note_cancelled_payments(ctx)
     if not found:
         return {"inserted": 0, "updated": 0, "cancelled": cancelled}
     d = _desired_payments(changed_only=True)
@@ -195,6 +206,7 @@ def _merge_allocations(ctx: ImportContext, d) -> None:
         .subquery("wanted")
     )
     changed_payment = p.c.legacy_id.in_(_changed_keys("payment"))
+    merge_paid.note(ctx, select(p.c.id).where(changed_payment))  # the allocations about to go
     conn.execute(delete(a).where(
         a.c.payment_id.in_(select(p.c.id).where(changed_payment, p.c.source == "legacy")),
         ~exists(select(_one()).where(
@@ -206,6 +218,7 @@ def _merge_allocations(ctx: ImportContext, d) -> None:
             ~exists(select(_one()).where(a.c.payment_id == wanted.c.payment_id,
                                          a.c.obligation_id == wanted.c.obligation_id))),
     )).rowcount
+    merge_paid.note(ctx, select(p.c.id).where(changed_payment))  # and the ones that came
     staging.analyze_if_grown(conn, "allocations", inserted)
 
 

@@ -172,8 +172,17 @@ cancelled = Table(
     prefixes=["TEMPORARY"],
 )
 
+#: Obligations whose allocations the merge changed (repeats allowed): their paid amounts are
+#: summed again at the end of the payments' merge (`merge_paid`).
+paid_touched = Table(
+    "stg_paid_touched",
+    staging_metadata,
+    Column("obligation_id", Integer),
+    prefixes=["TEMPORARY"],
+)
+
 ALL = (units, contractors, attributes, obligations, payments, appointments, rejects, contacts,
-       changed, cancelled)
+       changed, cancelled, paid_touched)
 #: Tables filled in bulk: their indexes are built after the load (see index_and_analyze).
 BULK_LOADED = (units, contractors, attributes, obligations, payments, appointments, contacts)
 

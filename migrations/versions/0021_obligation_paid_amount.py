@@ -7,11 +7,15 @@ and the dashboard ask the same. The column `obligations.paid_amount` now holds i
 keep it whenever allocations are inserted, changed or deleted and whenever a payment's status
 changes, whatever writes them (a booking, staff allocation, the legacy merge's bulk SQL).
 
-PostgreSQL: one trigger per statement with its transition tables; the touched obligations are
-locked (in id order) before their sums are read, so two transactions allocating to the same
-obligation at once both count (the second sums after the first has committed). SQLite: triggers
-per row (one writer at a time). A later migration that rebuilds `allocations` or `payments` on
-SQLite (batch mode copies the table) must create that table's triggers again.
+PostgreSQL: one trigger per statement with its transition tables. New allocations add their sum
+(an UPDATE of `paid_amount + sum`, which PostgreSQL evaluates again on the newest row when another
+transaction changed it first); changed or deleted allocations and a payment's new status sum the
+obligation's allocations again, after locking it (in id order), so a concurrent change has
+committed and is counted. The legacy import's merge switches them off for its own transaction and
+keeps the paid amounts of its bulk itself (`app.legacy.merge_paid`). SQLite: triggers per row
+(one writer at a time). A later migration that
+rebuilds `allocations` or `payments` on SQLite (batch mode copies the table) must create that
+table's triggers again.
 
 Revision ID: 0021
 Revises: 0020
@@ -47,17 +51,33 @@ BEGIN
 END $$;
 """
 
-# trigger name -> (table, event, transition tables, the obligations it touches)
+#: Set (transaction-local) by the legacy ledger merge, which keeps the paid amounts of its bulk
+#: itself (`app.legacy.merge_paid`); the triggers then do nothing.
+MERGE_SETTING = 'powiadomienia.ledger_merge'
+
+# trigger name -> (table, event, transition tables, body). New allocations (the legacy import's
+# bulk, every booking) add their sum: one UPDATE, whose `paid_amount + paid` PostgreSQL evaluates
+# again on the newest row when a concurrent transaction changed it first. Rarer changes sum again.
 PG_TRIGGERS = {
-    'allocations_paid_insert': ('allocations', 'INSERT', 'NEW TABLE AS new_rows',
-                                'SELECT DISTINCT obligation_id FROM new_rows'),
-    'allocations_paid_update': ('allocations', 'UPDATE', 'OLD TABLE AS old_rows NEW TABLE AS new_rows',
-                                'SELECT obligation_id FROM old_rows UNION SELECT obligation_id FROM new_rows'),
-    'allocations_paid_delete': ('allocations', 'DELETE', 'OLD TABLE AS old_rows',
-                                'SELECT DISTINCT obligation_id FROM old_rows'),
-    'payments_paid_status': ('payments', 'UPDATE', 'OLD TABLE AS old_rows NEW TABLE AS new_rows',
-                             'SELECT DISTINCT a.obligation_id FROM new_rows n JOIN old_rows o ON o.id = n.id '
-                             'JOIN allocations a ON a.payment_id = n.id WHERE n.status IS DISTINCT FROM o.status'),
+    'allocations_paid_insert': ('allocations', 'INSERT', 'NEW TABLE AS new_rows', """
+        UPDATE obligations o SET paid_amount = o.paid_amount + d.paid
+        FROM (SELECT n.obligation_id AS id, sum(n.amount) AS paid FROM new_rows n
+              JOIN payments p ON p.id = n.payment_id AND p.status = 'active'
+              GROUP BY n.obligation_id) d
+        WHERE o.id = d.id;"""),
+    'allocations_paid_update': ('allocations', 'UPDATE', 'OLD TABLE AS old_rows NEW TABLE AS new_rows', """
+        PERFORM obligations_refresh_paid(ARRAY(
+            SELECT obligation_id FROM old_rows UNION SELECT obligation_id FROM new_rows));"""),
+    'allocations_paid_delete': ('allocations', 'DELETE', 'OLD TABLE AS old_rows', """
+        PERFORM obligations_refresh_paid(ARRAY(SELECT DISTINCT obligation_id FROM old_rows));"""),
+    # The payments are locked first: a transaction allocating to one of them at the same moment
+    # (its foreign key check holds a share lock) has then committed, and its allocation is summed.
+    'payments_paid_status': ('payments', 'UPDATE', 'OLD TABLE AS old_rows NEW TABLE AS new_rows', """
+        PERFORM 1 FROM payments p JOIN new_rows n ON n.id = p.id JOIN old_rows o ON o.id = n.id
+        WHERE n.status IS DISTINCT FROM o.status ORDER BY p.id FOR UPDATE OF p;
+        PERFORM obligations_refresh_paid(ARRAY(
+            SELECT DISTINCT a.obligation_id FROM new_rows n JOIN old_rows o ON o.id = n.id
+            JOIN allocations a ON a.payment_id = n.id WHERE n.status IS DISTINCT FROM o.status));"""),
 }
 
 SQLITE_PAID = ("round(coalesce((SELECT sum(a.amount) FROM allocations a JOIN payments p ON p.id = a.payment_id "
@@ -83,11 +103,14 @@ def upgrade():
                   GROUP BY a.obligation_id) s
             WHERE o.id = s.id""")
         op.execute(PG_REFRESH)
-        for name, (table, event, transitions, touched) in PG_TRIGGERS.items():
+        for name, (table, event, transitions, body) in PG_TRIGGERS.items():
             op.execute(f"""
                 CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
-                    PERFORM obligations_refresh_paid(ARRAY({touched}));
+                    IF current_setting('{MERGE_SETTING}', true) = 'on' THEN
+                        RETURN NULL;  -- the legacy merge keeps the paid amounts itself
+                    END IF;
+                    {body}
                     RETURN NULL;
                 END $$""")
             op.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {transitions} "
