@@ -6,7 +6,19 @@ missing from the snapshot are cancelled, never deleted, unless tonight's row was
 
 from __future__ import annotations
 
-from sqlalchemy import String, and_, cast, delete, exists, insert, literal, or_, select, update
+from sqlalchemy import (
+    String,
+    and_,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 
 from app.accounts.models import (
     Allocation,
@@ -114,11 +126,13 @@ def merge_obligations(ctx: ImportContext, protected_keys) -> dict[str, int]:
     record(ctx, select(d.c.contractor_id, literal(ChangeKind.OBLIGATION_NEW.value), subject,
                        literal(None), cast(d.c.amount, String))
            .where(new, _existing(ctx, d.c.contractor_id), d.c.status == RecordStatus.ACTIVE))
+    paid = merge_paid.staged_paid()
     inserted = conn.execute(
         insert(o).from_select(
             ["legacy_id", *OBLIGATION_FIELDS, "paid_amount", "created_at", "updated_at"],
-            select(d.c.legacy_id, *(d.c[n] for n in OBLIGATION_FIELDS), merge_paid.paid_on_insert(d.c.legacy_id),
+            select(d.c.legacy_id, *(d.c[n] for n in OBLIGATION_FIELDS), func.coalesce(paid.c.paid, 0),
                    ctx.stamp(), ctx.stamp())
+            .select_from(d.outerjoin(paid, paid.c.obligation_legacy_id == d.c.legacy_id))
             .where(new),
         )
     ).rowcount

@@ -4,7 +4,7 @@ Database triggers keep `obligations.paid_amount` whatever writes allocations (mi
 For the merge's bulk they would rewrite every obligation a first import allocates to, an update
 of every paid obligation (75 s of a 100,000-business first import). On PostgreSQL the merge turns
 them off for its own transaction (`begin`), gives new obligations their paid amount as they are
-inserted (`paid_on_insert`), notes the obligations whose allocations it changes (`note`), and at
+inserted (`staged_paid`), notes the obligations whose allocations it changes (`note`), and at
 the end sums again those whose stored amount differs (`refresh`), through the triggers' own
 function, which locks them first so that a payment booked online meanwhile counts. SQLite keeps
 its row triggers on (one writer, small data) and needs none of this.
@@ -32,12 +32,14 @@ def begin(ctx: ImportContext) -> None:
         ctx.conn.execute(text("SELECT set_config(:name, 'on', true)"), {"name": SETTING})
 
 
-def paid_on_insert(legacy_id):
-    """SQL for a new obligation's paid amount: what the staged payments naming it pay (the refresh
-    corrects any it gets wrong)."""
+def staged_paid():
+    """A subquery of (obligation_legacy_id, paid): what the staged payments naming each obligation
+    pay; a new obligation is inserted with it (the refresh corrects any it gets wrong). Grouped
+    once and joined: the staging table has no index on the obligation it names."""
     s = staging.payments
-    return (select(func.coalesce(func.sum(s.c.amount), 0))
-            .where(s.c.obligation_legacy_id == legacy_id).scalar_subquery())
+    return (select(s.c.obligation_legacy_id, func.sum(s.c.amount).label("paid"))
+            .where(s.c.obligation_legacy_id.is_not(None))
+            .group_by(s.c.obligation_legacy_id).subquery("staged_paid"))
 
 
 def note(ctx: ImportContext, payment_ids) -> None:
