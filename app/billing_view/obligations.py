@@ -231,14 +231,6 @@ def _interest_units_statement() -> Select:
                                  Unit.late_interest_enabled.is_(True))
 
 
-@cache
-def _years_statement() -> Select:
-    year = func.extract("year", Obligation.due_on)
-    return (select(year).where(Obligation.contractor_id == bindparam("contractor_id"),
-                               Obligation.unit_id.in_(bindparam("unit_ids", expanding=True)),
-                               Obligation.due_on.is_not(None)).group_by(year))
-
-
 def rate_periods() -> list[RatePeriod]:
     """The office's late-interest rates, oldest first."""
     return [RatePeriod(valid_from, annual_rate)
@@ -286,7 +278,7 @@ def obligations_page(contractor_id: int, unit_ids: set[int], chosen: ObligationF
                                                         "all_unit_ids": sorted(unit_ids)}).all()
     if rows:
         total = rows[0].total
-        years = sorted({int(y) for y in (rows[0].years or "").split(",") if y}, reverse=True)
+        years = _years(rows[0].years)
     else:  # no row carries the total and the years: past the last page, or nothing matches
         total = (connection.execute(_count_statement(*shape), params).scalar() or 0) if chosen.page > 1 else 0
         years = obligation_years(contractor_id, unit_ids)
@@ -299,6 +291,15 @@ def obligation_years(contractor_id: int, unit_ids: set[int]) -> list[int]:
     """The years the business's obligations fall due in (for the year filter), newest first."""
     if not unit_ids:
         return []
-    found = flushed_connection().execute(
-        _years_statement(), {"contractor_id": contractor_id, "unit_ids": sorted(unit_ids)}).scalars()
-    return sorted({int(y) for y in found}, reverse=True)
+    return _years(flushed_connection().scalar(
+        _years_alone_statement(), {"contractor_id": contractor_id, "all_unit_ids": sorted(unit_ids)}))
+
+
+@cache
+def _years_alone_statement() -> Select:
+    return select(_years_text())
+
+
+def _years(text: str | None) -> list[int]:
+    """The years of `_years_text`, each once, newest first."""
+    return sorted({int(y) for y in (text or "").split(",") if y}, reverse=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, insert, select, text
 
-from app.accounts.models import Allocation, Payment
+from app.accounts.models import Allocation, Payment, RecordStatus
 from app.legacy import staging
 from app.legacy.events import ImportContext
 
@@ -53,7 +53,7 @@ def note(ctx: ImportContext, payment_ids) -> None:
 def note_cancelled_payments(ctx: ImportContext) -> None:
     """Note the obligations allocated to from the payments this merge cancelled."""
     p = Payment.__table__
-    note(ctx, select(p.c.id).where(p.c.status == "cancelled", p.c.updated_at == ctx.stamp()))
+    note(ctx, select(p.c.id).where(p.c.status == RecordStatus.CANCELLED, p.c.updated_at == ctx.stamp()))
 
 
 def refresh(ctx: ImportContext) -> int:
